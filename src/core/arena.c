@@ -1,0 +1,118 @@
+#include "core/arena.h"
+
+#include <stdarg.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t size;
+    size_t used;
+    alignas(max_align_t) unsigned char data[];
+};
+
+void
+arena_init(struct arena *a, size_t chunk_size, size_t limit)
+{
+    a->head = NULL;
+    a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
+    a->total = 0;
+    a->limit = limit;
+}
+
+void
+arena_free(struct arena *a)
+{
+    struct arena_chunk *c = a->head;
+
+    while (c != NULL) {
+        struct arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = NULL;
+    a->total = 0;
+}
+
+static struct arena_chunk *
+arena_grow(struct arena *a, size_t need)
+{
+    size_t size = need > a->chunk_size ? need : a->chunk_size;
+    struct arena_chunk *c;
+
+    if (a->limit != 0 && (size > a->limit || a->total > a->limit - size))
+        return NULL;
+    c = malloc(sizeof(*c) + size);
+    if (c == NULL)
+        return NULL;
+    c->size = size;
+    c->used = 0;
+    c->next = a->head;
+    a->head = c;
+    a->total += size;
+    return c;
+}
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+    const size_t align = alignof(max_align_t);
+    struct arena_chunk *c = a->head;
+    size_t start;
+    void *p;
+
+    if (size == 0)
+        size = 1;
+    if (size > SIZE_MAX / 2)
+        return NULL;
+    if (c != NULL) {
+        start = (c->used + align - 1) & ~(align - 1);
+        if (start <= c->size && c->size - start >= size)
+            goto found;
+    }
+    c = arena_grow(a, size);
+    if (c == NULL)
+        return NULL;
+    start = 0;
+found:
+    p = c->data + start;
+    c->used = start + size;
+    memset(p, 0, size);
+    return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t len)
+{
+    char *p = arena_alloc(a, len + 1);
+
+    if (p == NULL)
+        return NULL;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *
+arena_printf(struct arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *p;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    p = arena_alloc(a, (size_t)n + 1);
+    if (p == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}

@@ -1,0 +1,39 @@
+/*
+ * Bump allocator for data that lives and dies together: one configuration
+ * generation, one parsed document, one request. Freeing the arena releases
+ * everything at once, so a rejected reload cannot leak.
+ */
+#ifndef METALGATE_CORE_ARENA_H
+#define METALGATE_CORE_ARENA_H
+
+#include <stddef.h>
+
+struct arena_chunk;
+
+struct arena {
+    struct arena_chunk *head; /* newest chunk, allocations come from here */
+    size_t chunk_size;        /* default size of a new chunk */
+    size_t total;             /* bytes requested from malloc, for limits */
+    size_t limit;             /* 0 = unlimited; else allocations beyond fail */
+};
+
+/* Initialises an empty arena; no memory is taken until the first allocation. */
+void arena_init(struct arena *a, size_t chunk_size, size_t limit);
+
+/* Releases every chunk. The arena can be reused after arena_init. */
+void arena_free(struct arena *a);
+
+/*
+ * Returns zeroed memory aligned for any type, or NULL when malloc fails or
+ * the arena's limit would be exceeded.
+ */
+void *arena_alloc(struct arena *a, size_t size);
+
+/* Copies len bytes and appends a NUL. Returns NULL as arena_alloc does. */
+char *arena_strndup(struct arena *a, const char *s, size_t len);
+
+/* printf into arena memory. Returns NULL on failure. */
+char *arena_printf(struct arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,760 @@
+#include "manifest/schema.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/strutil.h"
+#include "manifest/yaml_tree.h"
+
+/* What a scalar means under YAML 1.2's core schema (plus the YAML 1.1
+ * booleans that kubectl's YAML reader still honours). */
+enum mf_scalar_class {
+    MF_SC_NULL,
+    MF_SC_BOOL,
+    MF_SC_INT,
+    MF_SC_FLOAT,
+    MF_SC_STR,
+};
+
+static bool
+mf_word_in(const char *s, size_t len, const char *const *words)
+{
+    for (; *words != NULL; words++)
+        if (strlen(*words) == len && memcmp(*words, s, len) == 0)
+            return true;
+    return false;
+}
+
+static const char *const mf_true_words[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
+                                            "on",   "On",   "ON",   NULL};
+static const char *const mf_false_words[] = {"false", "False", "FALSE", "no", "No", "NO",
+                                             "off",   "Off",   "OFF",   NULL};
+
+static bool
+mf_is_int_text(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    if (len > 0 && (s[0] == '-' || s[0] == '+'))
+        i = 1;
+    if (i == len)
+        return false;
+    for (; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static bool
+mf_is_float_text(const char *s, size_t len)
+{
+    size_t i = 0;
+    bool digits = false, dot = false;
+
+    if (len > 0 && (s[0] == '-' || s[0] == '+'))
+        i = 1;
+    if (len - i == 4 && (strncasecmp(s + i, ".inf", 4) == 0 || strncasecmp(s + i, ".nan", 4) == 0))
+        return true;
+    for (; i < len; i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            digits = true;
+        else if (s[i] == '.' && !dot)
+            dot = true;
+        else
+            break;
+    }
+    if (!digits)
+        return false;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '-' || s[i] == '+'))
+            i++;
+        if (i == len)
+            return false;
+        for (; i < len; i++)
+            if (s[i] < '0' || s[i] > '9')
+                return false;
+    }
+    return i == len;
+}
+
+static enum mf_scalar_class
+mf_classify(const struct ynode *n)
+{
+    if (n->tag != NULL) {
+        if (strcmp(n->tag, "tag:yaml.org,2002:str") == 0)
+            return MF_SC_STR;
+        if (strcmp(n->tag, "tag:yaml.org,2002:null") == 0)
+            return MF_SC_NULL;
+    }
+    if (!n->plain)
+        return MF_SC_STR;
+    if (n->len == 0 || (n->len == 1 && n->text[0] == '~') ||
+        mf_word_in(n->text, n->len, (const char *const[]){"null", "Null", "NULL", NULL}))
+        return MF_SC_NULL;
+    if (mf_word_in(n->text, n->len, mf_true_words) || mf_word_in(n->text, n->len, mf_false_words))
+        return MF_SC_BOOL;
+    if (mf_is_int_text(n->text, n->len))
+        return MF_SC_INT;
+    if (mf_is_float_text(n->text, n->len))
+        return MF_SC_FLOAT;
+    return MF_SC_STR;
+}
+
+static bool
+mf_is_null(const struct ynode *n)
+{
+    return n == NULL || (n->kind == YNODE_SCALAR && mf_classify(n) == MF_SC_NULL);
+}
+
+/* Describes a node for "expected X, found Y" messages. */
+static const char *
+mf_describe(const struct ynode *n, char *buf, size_t size)
+{
+    switch (n->kind) {
+    case YNODE_MAPPING:
+        return "a mapping";
+    case YNODE_SEQUENCE:
+        return "a list";
+    case YNODE_SCALAR:
+        break;
+    }
+    switch (mf_classify(n)) {
+    case MF_SC_NULL:
+        return "null";
+    case MF_SC_BOOL:
+        snprintf(buf, size, "the boolean %.40s", n->text);
+        return buf;
+    case MF_SC_INT:
+    case MF_SC_FLOAT:
+        snprintf(buf, size, "the number %.40s", n->text);
+        return buf;
+    case MF_SC_STR:
+        break;
+    }
+    snprintf(buf, size, "the string \"%.60s\"", n->text);
+    return buf;
+}
+
+static struct mf_pos
+mf_pos_of(const struct mf_ctx *ctx, const struct ynode *n)
+{
+    struct mf_pos p = {ctx->file, n ? n->line : 0, n ? n->col : 0};
+    return p;
+}
+
+static void
+mf_report(struct mf_ctx *ctx, enum mf_severity sev, const struct mf_pos *pos, const char *path,
+          const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void
+mf_report(struct mf_ctx *ctx, enum mf_severity sev, const struct mf_pos *pos, const char *path,
+          const char *fmt, va_list ap)
+{
+    if (sev == MF_SEV_ERROR)
+        ctx->errors++;
+    mf_diags_addv(ctx->diags, sev, pos && pos->file ? pos->file : ctx->file, pos ? pos->line : 0,
+                  pos ? pos->col : 0, ctx->kind, ctx->ns, ctx->name, path, fmt, ap);
+}
+
+void
+mf_error(struct mf_ctx *ctx, const struct mf_pos *pos, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    mf_report(ctx, MF_SEV_ERROR, pos, path, fmt, ap);
+    va_end(ap);
+}
+
+void
+mf_warn(struct mf_ctx *ctx, const struct mf_pos *pos, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    mf_report(ctx, MF_SEV_WARNING, pos, path, fmt, ap);
+    va_end(ap);
+}
+
+char *
+mf_path_field(char *buf, const char *parent, const char *field)
+{
+    if (parent == NULL || parent[0] == '\0')
+        snprintf(buf, MF_PATH_MAX, "%s", field);
+    else
+        snprintf(buf, MF_PATH_MAX, "%s.%s", parent, field);
+    return buf;
+}
+
+char *
+mf_path_index(char *buf, const char *parent, size_t index)
+{
+    snprintf(buf, MF_PATH_MAX, "%s[%zu]", parent ? parent : "", index);
+    return buf;
+}
+
+char *
+mf_path_key(char *buf, const char *parent, const char *key)
+{
+    /* Keys with dots or slashes (labels, annotations) are bracketed. */
+    if (strpbrk(key, "./[]") != NULL)
+        snprintf(buf, MF_PATH_MAX, "%s[%s]", parent ? parent : "", key);
+    else
+        return mf_path_field(buf, parent, key);
+    return buf;
+}
+
+/* Counts a node against the per-object budget; false once it is spent. */
+static bool
+mf_spend(struct mf_ctx *ctx, const struct ynode *n, const char *path)
+{
+    if (ctx->budget == 0)
+        return false;
+    if (--ctx->budget == 0) {
+        struct mf_pos pos = mf_pos_of(ctx, n);
+        mf_error(ctx, &pos, path, "object expands to too many YAML nodes (aliases?); giving up");
+        return false;
+    }
+    return true;
+}
+
+static void mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
+                            const struct ynode *n, void *dst, const char *path);
+
+static void
+mf_type_error(struct mf_ctx *ctx, const struct ynode *n, const char *path, const char *expected)
+{
+    char buf[128];
+    struct mf_pos pos = mf_pos_of(ctx, n);
+    const char *found = mf_describe(n, buf, sizeof(buf));
+    const char *hint = "";
+
+    if (n->kind == YNODE_SCALAR && n->plain && strcmp(expected, "a string") == 0)
+        hint = "; quote it to make it a string";
+    else if (n->kind == YNODE_SCALAR && !n->plain && mf_classify(n) == MF_SC_STR &&
+             strcmp(expected, "a string") != 0)
+        hint = "; remove the quotes";
+    mf_error(ctx, &pos, path, "expected %s, found %s%s", expected, found, hint);
+}
+
+static void
+mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
+                 struct mf_str *dst, const char *path)
+{
+    if (n->kind != YNODE_SCALAR || mf_classify(n) != MF_SC_STR) {
+        mf_type_error(ctx, n, path, "a string");
+        return;
+    }
+    if (memchr(n->text, '\0', n->len) != NULL) {
+        struct mf_pos pos = mf_pos_of(ctx, n);
+        mf_error(ctx, &pos, path, "string contains a NUL character");
+        return;
+    }
+    dst->v = n->text;
+    dst->len = (uint32_t)n->len;
+    dst->pos = mf_pos_of(ctx, n);
+    if (f->max > 0 && (int64_t)n->len > f->max)
+        mf_error(ctx, &dst->pos, path, "must be at most %" PRId64 " characters, is %zu", f->max,
+                 n->len);
+    if (f->min > 0 && (int64_t)n->len < f->min)
+        mf_error(ctx, &dst->pos, path, "must be at least %" PRId64 " characters", f->min);
+    if (f->enums != NULL && !mf_word_in(n->text, n->len, f->enums)) {
+        char list[256] = "";
+        size_t used = 0;
+        const char *close = NULL;
+        size_t count = 0;
+
+        for (const char *const *e = f->enums; *e != NULL; e++, count++)
+            used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
+                                     "%s%s", used ? ", " : "", *e);
+        close = str_closest(n->text, n->len, f->enums, count);
+        if (close != NULL)
+            mf_error(ctx, &dst->pos, path, "\"%.60s\" is not one of %s; did you mean \"%s\"?",
+                     n->text, list, close);
+        else
+            mf_error(ctx, &dst->pos, path, "\"%.60s\" is not one of %s", n->text, list);
+    }
+}
+
+static void
+mf_decode_int(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
+              struct mf_int *dst, const char *path)
+{
+    char *end;
+    long long v;
+
+    if (n->kind != YNODE_SCALAR || mf_classify(n) != MF_SC_INT) {
+        mf_type_error(ctx, n, path, "an integer");
+        return;
+    }
+    dst->pos = mf_pos_of(ctx, n);
+    errno = 0;
+    v = strtoll(n->text, &end, 10);
+    if (errno != 0 || *end != '\0') {
+        mf_error(ctx, &dst->pos, path, "integer %.40s is out of range", n->text);
+        return;
+    }
+    if ((f->min != 0 || f->max != 0) && (v < f->min || v > f->max)) {
+        mf_error(ctx, &dst->pos, path, "%lld is out of range %" PRId64 "-%" PRId64, v, f->min,
+                 f->max);
+        return;
+    }
+    dst->v = v;
+    dst->set = true;
+}
+
+static void
+mf_decode_bool(struct mf_ctx *ctx, const struct ynode *n, struct mf_bool *dst, const char *path)
+{
+    if (n->kind != YNODE_SCALAR || mf_classify(n) != MF_SC_BOOL) {
+        mf_type_error(ctx, n, path, "a boolean (true or false)");
+        return;
+    }
+    dst->v = mf_word_in(n->text, n->len, mf_true_words);
+    dst->set = true;
+    dst->pos = mf_pos_of(ctx, n);
+}
+
+static void
+mf_decode_duration(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
+                   struct mf_duration *dst, const char *path)
+{
+    int64_t ns;
+
+    if (n->kind != YNODE_SCALAR || mf_classify(n) != MF_SC_STR) {
+        mf_type_error(ctx, n, path, "a duration such as \"10s\" or \"1m30s\"");
+        return;
+    }
+    dst->pos = mf_pos_of(ctx, n);
+    if (mf_parse_go_duration(n->text, n->len, &ns) != 0) {
+        mf_error(ctx, &dst->pos, path,
+                 "\"%.60s\" is not a valid duration (use a number and a unit: h, m, s, ms; e.g. "
+                 "\"90s\" or \"1m30s\")",
+                 n->text);
+        return;
+    }
+    if (f->max != 0 && (ns < f->min || ns > f->max)) {
+        mf_error(ctx, &dst->pos, path, "%.60s is out of range %" PRId64 "s-%" PRId64 "s", n->text,
+                 f->min / 1000000000, f->max / 1000000000);
+        return;
+    }
+    dst->ns = ns;
+    dst->set = true;
+}
+
+static void
+mf_decode_intstr(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
+                 struct mf_intstr *dst, const char *path)
+{
+    if (n->kind == YNODE_SCALAR && mf_classify(n) == MF_SC_INT) {
+        struct mf_int i = {0};
+        mf_decode_int(ctx, f, n, &i, path);
+        dst->set = i.set;
+        dst->is_int = true;
+        dst->i = i.v;
+    } else if (n->kind == YNODE_SCALAR && mf_classify(n) == MF_SC_STR) {
+        struct mf_field plain = {.name = f->name, .type = MF_STRING};
+        mf_decode_string(ctx, &plain, n, &dst->s, path);
+        dst->set = dst->s.v != NULL;
+    } else {
+        mf_type_error(ctx, n, path, "an integer or a string");
+    }
+    dst->pos = mf_pos_of(ctx, n);
+}
+
+static void
+mf_check_count(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n, size_t count,
+               const char *path)
+{
+    if (f->max > 0 && (int64_t)count > f->max) {
+        struct mf_pos pos = mf_pos_of(ctx, n);
+        mf_error(ctx, &pos, path, "has %zu entries; at most %" PRId64 " are allowed", count,
+                 f->max);
+    }
+}
+
+static void
+mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
+               struct mf_list *dst, const char *path)
+{
+    char ipath[MF_PATH_MAX];
+    unsigned char *items;
+
+    if (n->kind != YNODE_SEQUENCE) {
+        mf_type_error(ctx, n, path, "a list");
+        return;
+    }
+    mf_check_count(ctx, f, n, n->nitems, path);
+    items = arena_alloc(ctx->arena, (n->nitems ? n->nitems : 1) * f->elem_size);
+    if (items == NULL) {
+        struct mf_pos pos = mf_pos_of(ctx, n);
+        mf_error(ctx, &pos, path, "out of memory");
+        return;
+    }
+    dst->v = items;
+    dst->n = (uint32_t)n->nitems;
+    dst->set = true;
+    dst->pos = mf_pos_of(ctx, n);
+    for (size_t i = 0; i < n->nitems; i++) {
+        void *elem = items + i * f->elem_size;
+        const struct ynode *item = n->items[i];
+
+        mf_path_index(ipath, path, i);
+        if (!mf_spend(ctx, item, ipath))
+            return;
+        if (mf_is_null(item) && f->elem != MF_OBJECT) {
+            struct mf_pos pos = mf_pos_of(ctx, item);
+            mf_error(ctx, &pos, ipath, "list entry is empty");
+            continue;
+        }
+        if (f->elem == MF_OBJECT) {
+            if (item->kind != YNODE_MAPPING && !mf_is_null(item)) {
+                mf_type_error(ctx, item, ipath, "a mapping");
+                continue;
+            }
+            mf_decode_object(ctx, item, f->object, elem, ipath);
+            continue;
+        }
+        mf_decode_value(ctx, f, f->elem, item, elem, ipath);
+        if (f->check != NULL && ctx->budget > 0)
+            f->check(ctx, elem, ipath);
+    }
+}
+
+static void
+mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
+                 struct mf_strmap *dst, const char *path)
+{
+    char kpath[MF_PATH_MAX];
+    struct mf_field plain = {.name = f->name, .type = MF_STRING};
+
+    if (n->kind != YNODE_MAPPING) {
+        mf_type_error(ctx, n, path, "a mapping of strings");
+        return;
+    }
+    mf_check_count(ctx, f, n, n->npairs, path);
+    dst->v = arena_alloc(ctx->arena, (n->npairs ? n->npairs : 1) * sizeof(struct mf_kv));
+    if (dst->v == NULL)
+        return;
+    dst->set = true;
+    dst->pos = mf_pos_of(ctx, n);
+    for (size_t i = 0; i < n->npairs; i++) {
+        const struct ypair *p = &n->pairs[i];
+        struct mf_kv *kv = &dst->v[dst->n];
+
+        mf_path_key(kpath, path, p->key->text);
+        if (!mf_spend(ctx, p->value, kpath))
+            return;
+        kv->key.v = p->key->text;
+        kv->key.len = (uint32_t)p->key->len;
+        kv->key.pos = mf_pos_of(ctx, p->key);
+        if (mf_is_null(p->value)) {
+            /* A null value reads as "" in Kubernetes. */
+            kv->value.v = "";
+            kv->value.pos = mf_pos_of(ctx, p->value ? p->value : p->key);
+        } else {
+            mf_decode_string(ctx, &plain, p->value, &kv->value, kpath);
+            if (kv->value.v == NULL)
+                continue;
+        }
+        dst->n++;
+    }
+}
+
+static void
+mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
+                 struct mf_objmap *dst, const char *path)
+{
+    char kpath[MF_PATH_MAX];
+    unsigned char *items;
+
+    if (n->kind != YNODE_MAPPING) {
+        mf_type_error(ctx, n, path, "a mapping");
+        return;
+    }
+    mf_check_count(ctx, f, n, n->npairs, path);
+    items = arena_alloc(ctx->arena, (n->npairs ? n->npairs : 1) * f->elem_size);
+    if (items == NULL)
+        return;
+    dst->v = items;
+    dst->n = (uint32_t)n->npairs;
+    dst->set = true;
+    dst->pos = mf_pos_of(ctx, n);
+    for (size_t i = 0; i < n->npairs; i++) {
+        const struct ypair *p = &n->pairs[i];
+        unsigned char *entry = items + i * f->elem_size;
+        struct mf_str *key = (struct mf_str *)(entry + sizeof(struct mf_pos));
+
+        mf_path_key(kpath, path, p->key->text);
+        if (!mf_spend(ctx, p->value, kpath))
+            return;
+        if (!mf_is_null(p->value) && p->value->kind != YNODE_MAPPING) {
+            mf_type_error(ctx, p->value, kpath, "a mapping");
+            continue;
+        }
+        mf_decode_object(ctx, p->value, f->object, entry, kpath);
+        key->v = p->key->text;
+        key->len = (uint32_t)p->key->len;
+        key->pos = mf_pos_of(ctx, p->key);
+        if (mf_is_null(p->value))
+            ((struct mf_pos *)entry)->line = p->key->line; /* point at the key */
+    }
+}
+
+static void
+mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
+                const struct ynode *n, void *dst, const char *path)
+{
+    switch (type) {
+    case MF_STRING:
+        mf_decode_string(ctx, f, n, dst, path);
+        break;
+    case MF_BOOL:
+        mf_decode_bool(ctx, n, dst, path);
+        break;
+    case MF_INT:
+        mf_decode_int(ctx, f, n, dst, path);
+        break;
+    case MF_DURATION:
+        mf_decode_duration(ctx, f, n, dst, path);
+        break;
+    case MF_INTSTR:
+        mf_decode_intstr(ctx, f, n, dst, path);
+        break;
+    case MF_OBJECT: {
+        void **slot = dst;
+        if (n->kind != YNODE_MAPPING) {
+            mf_type_error(ctx, n, path, "a mapping");
+            break;
+        }
+        *slot = arena_alloc(ctx->arena, f->elem_size);
+        if (*slot != NULL)
+            mf_decode_object(ctx, n, f->object, *slot, path);
+        break;
+    }
+    case MF_LIST:
+        mf_decode_list(ctx, f, n, dst, path);
+        break;
+    case MF_STRMAP:
+        mf_decode_strmap(ctx, f, n, dst, path);
+        break;
+    case MF_OBJMAP:
+        mf_decode_objmap(ctx, f, n, dst, path);
+        break;
+    case MF_RAW: {
+        struct mf_raw *raw = dst;
+        raw->node = n;
+        raw->pos = mf_pos_of(ctx, n);
+        break;
+    }
+    }
+}
+
+static bool
+mf_field_present(const struct mf_field *f, const void *member)
+{
+    switch (f->type) {
+    case MF_STRING:
+        return ((const struct mf_str *)member)->v != NULL;
+    case MF_BOOL:
+        return ((const struct mf_bool *)member)->set;
+    case MF_INT:
+        return ((const struct mf_int *)member)->set;
+    case MF_DURATION:
+        return ((const struct mf_duration *)member)->set;
+    case MF_INTSTR:
+        return ((const struct mf_intstr *)member)->set;
+    case MF_OBJECT:
+        return *(void *const *)member != NULL;
+    case MF_LIST:
+        return ((const struct mf_list *)member)->set;
+    case MF_STRMAP:
+        return ((const struct mf_strmap *)member)->set;
+    case MF_OBJMAP:
+        return ((const struct mf_objmap *)member)->set;
+    case MF_RAW:
+        return ((const struct mf_raw *)member)->node != NULL;
+    }
+    return false;
+}
+
+static bool
+mf_field_empty(const struct mf_field *f, const void *member)
+{
+    switch (f->type) {
+    case MF_STRING:
+        return ((const struct mf_str *)member)->len == 0;
+    case MF_LIST:
+        return ((const struct mf_list *)member)->n == 0;
+    case MF_STRMAP:
+        return ((const struct mf_strmap *)member)->n == 0;
+    case MF_OBJMAP:
+        return ((const struct mf_objmap *)member)->n == 0;
+    default:
+        return false;
+    }
+}
+
+static const struct mf_field *
+mf_find_field(const struct mf_schema *schema, const char *name, size_t len)
+{
+    for (size_t i = 0; i < schema->nfields; i++) {
+        const struct mf_field *f = &schema->fields[i];
+        if (strlen(f->name) == len && memcmp(f->name, name, len) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static void
+mf_unknown_field(struct mf_ctx *ctx, const struct mf_schema *schema, const struct ynode *key,
+                 const char *path)
+{
+    const char *names[128];
+    size_t n = schema->nfields < 128 ? schema->nfields : 128;
+    const char *close;
+    struct mf_pos pos = mf_pos_of(ctx, key);
+
+    for (size_t i = 0; i < n; i++)
+        names[i] = schema->fields[i].name;
+    close = str_closest(key->text, key->len, names, n);
+    if (close != NULL)
+        mf_error(ctx, &pos, path, "unknown field \"%.80s\"; did you mean \"%s\"?", key->text,
+                 close);
+    else
+        mf_error(ctx, &pos, path, "unknown field \"%.80s\"", key->text);
+}
+
+static void
+mf_decode_field(struct mf_ctx *ctx, const struct mf_field *f, const struct ypair *p, void *obj,
+                const char *fpath)
+{
+    struct mf_pos pos = mf_pos_of(ctx, p->key);
+    void *member;
+
+    if (f->flags & MF_IGNORED)
+        return;
+    if (f->flags & MF_UNSUPPORTED) {
+        if (!mf_is_null(p->value))
+            mf_warn(ctx, &pos, fpath, "not implemented yet; ignored%s%s", f->note ? ": " : "",
+                    f->note ? f->note : "");
+        return;
+    }
+    if (f->flags & MF_DEPRECATED)
+        mf_warn(ctx, &pos, fpath, "deprecated%s%s", f->note ? ": " : "", f->note ? f->note : "");
+    if (mf_is_null(p->value))
+        return; /* null means absent, as in Kubernetes */
+    member = (unsigned char *)obj + f->offset;
+    mf_decode_value(ctx, f, f->type, p->value, member, fpath);
+    if (f->check != NULL && f->type != MF_LIST && mf_field_present(f, member))
+        f->check(ctx, member, fpath);
+}
+
+void
+mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_schema *schema,
+                 void *obj, const char *path)
+{
+    char fpath[MF_PATH_MAX];
+    struct mf_pos *objpos = obj;
+
+    *objpos = mf_pos_of(ctx, node);
+    if (node != NULL && node->kind == YNODE_MAPPING) {
+        for (size_t i = 0; i < node->npairs; i++) {
+            const struct ypair *p = &node->pairs[i];
+            const struct mf_field *f = mf_find_field(schema, p->key->text, p->key->len);
+
+            mf_path_key(fpath, path, p->key->text);
+            if (!mf_spend(ctx, p->value, fpath))
+                return;
+            if (f == NULL)
+                mf_unknown_field(ctx, schema, p->key, path && path[0] ? path : "-");
+            else
+                mf_decode_field(ctx, f, p, obj, fpath);
+        }
+    }
+    for (size_t i = 0; i < schema->nfields; i++) {
+        const struct mf_field *f = &schema->fields[i];
+        const void *member;
+
+        if (f->offset == SIZE_MAX || (f->flags & (MF_UNSUPPORTED | MF_IGNORED)))
+            continue;
+        member = (const unsigned char *)obj + f->offset;
+        mf_path_field(fpath, path, f->name);
+        if ((f->flags & MF_REQUIRED) && !mf_field_present(f, member))
+            mf_error(ctx, objpos, fpath, "required field is missing");
+        else if ((f->flags & MF_NONEMPTY) && mf_field_present(f, member) &&
+                 mf_field_empty(f, member))
+            mf_error(ctx, objpos, fpath, "must not be empty");
+    }
+    if (schema->validate != NULL && ctx->budget > 0)
+        schema->validate(ctx, obj, path);
+}
+
+int
+mf_parse_go_duration(const char *s, size_t len, int64_t *out)
+{
+    static const struct {
+        const char *unit;
+        int64_t ns;
+    } units[] = {
+        {"ns", 1},        {"us", 1000},           {"\xc2\xb5s", 1000}, {"ms", 1000000},
+        {"s", 1000000000}, {"m", 60000000000LL}, {"h", 3600000000000LL},
+    };
+    size_t i = 0;
+    double total = 0;
+    bool neg = false;
+
+    if (len == 0)
+        return -1;
+    if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (len - i == 1 && s[i] == '0') {
+        *out = 0;
+        return 0;
+    }
+    if (i == len)
+        return -1;
+    while (i < len) {
+        double value = 0, scale = 1;
+        bool digits = false;
+        size_t u;
+
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            value = value * 10 + (s[i++] - '0');
+            digits = true;
+        }
+        if (i < len && s[i] == '.') {
+            i++;
+            while (i < len && s[i] >= '0' && s[i] <= '9') {
+                scale /= 10;
+                value += (s[i++] - '0') * scale;
+                digits = true;
+            }
+        }
+        if (!digits)
+            return -1;
+        for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+            size_t ulen = strlen(units[u].unit);
+            /* "m" must not swallow the "m" of "ms". */
+            if (len - i >= ulen && memcmp(s + i, units[u].unit, ulen) == 0 &&
+                !(ulen == 1 && units[u].unit[0] == 'm' && i + 1 < len && s[i + 1] == 's'))
+                break;
+        }
+        if (u == sizeof(units) / sizeof(units[0]))
+            return -1;
+        i += strlen(units[u].unit);
+        total += value * (double)units[u].ns;
+        if (total > 9.2e18)
+            return -1;
+    }
+    *out = (int64_t)(neg ? -total : total);
+    return 0;
+}

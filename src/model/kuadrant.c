@@ -1,0 +1,10 @@
+/* Cross-object rules for the kuadrant kinds. */
+#include "model/internal.h"
+
+void
+model_check_kuadrant(const struct mf_set *set, const struct model_options *opt, struct mf_diags *diags)
+{
+    (void)set;
+    (void)opt;
+    (void)diags;
+}

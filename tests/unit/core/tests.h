@@ -1,0 +1,16 @@
+#ifndef METALGATE_TEST_CORE_H
+#define METALGATE_TEST_CORE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+extern const struct CMUnitTest test_ipaddr[];
+extern const size_t test_ipaddr_count;
+extern const struct CMUnitTest test_arena[];
+extern const size_t test_arena_count;
+
+#endif
