@@ -1,0 +1,1 @@
+"""Helpers for metalgate's system tests (see tests/system/conftest.py)."""
