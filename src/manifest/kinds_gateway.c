@@ -166,6 +166,21 @@ mf_gw_path_at(char *buf, const char *parent, size_t i, const char *field)
     return mf_path_field(buf, mf_path_index(tmp, parent, i), field);
 }
 
+/*
+ * MF_REQUIRED for an integer: the decoder leaves an out-of-range value unset,
+ * and MF_REQUIRED would then call it missing as well. A value that was read
+ * has a position.
+ */
+static void
+mf_gw_require_int(struct mf_ctx *ctx, const struct mf_int *i, const struct mf_pos *objpos,
+                  const char *path, const char *field)
+{
+    char p[MF_PATH_MAX];
+
+    if (!i->set && i->pos.line == 0)
+        mf_error(ctx, objpos, mf_path_field(p, path, field), "required field is missing");
+}
+
 /* Bounds a string list's length (the decoder's .max bounds each string). */
 static void
 mf_gw_check_count(struct mf_ctx *ctx, const struct mf_list *l, const char *path, uint32_t max)
@@ -566,9 +581,7 @@ mf_gw_validate_params_ref(struct mf_ctx *ctx, void *obj, const char *path)
     char p[MF_PATH_MAX];
 
     mf_gw_check_ref_name(ctx, &r->name, r->group.v, r->kind.v, mf_path_field(p, path, "name"));
-    mf_warn(ctx, &r->pos, path,
-            "metalgate takes no implementation parameters; this reference to %.60s is ignored",
-            mf_gw_or(&r->kind, "?"));
+    mf_warn(ctx, &r->pos, path, "metalgate takes no implementation parameters; ignored");
 }
 
 static const struct mf_field mf_gw_params_ref_fields[] = {
@@ -738,6 +751,7 @@ mf_gw_validate_listener(struct mf_ctx *ctx, void *obj, const char *path)
     bool plain = proto == MF_GW_PROTO_HTTP || proto == MF_GW_PROTO_TCP || proto == MF_GW_PROTO_UDP;
     char p[MF_PATH_MAX];
 
+    mf_gw_require_int(ctx, &l->port, &l->pos, path, "port");
     if (l->protocol.v == NULL)
         return;
     mf_path_field(p, path, "tls");
@@ -746,8 +760,7 @@ mf_gw_validate_listener(struct mf_ctx *ctx, void *obj, const char *path)
                                        "'UDP']");
     if ((proto == MF_GW_PROTO_HTTPS || proto == MF_GW_PROTO_TLS) && l->tls == NULL)
         mf_error(ctx, &l->pos, p, "tls must be specified for protocols ['HTTPS', 'TLS']");
-    if (proto == MF_GW_PROTO_HTTPS && l->tls != NULL && l->tls->mode.v != NULL &&
-        !mf_str_eq(&l->tls->mode, "Terminate"))
+    if (proto == MF_GW_PROTO_HTTPS && l->tls != NULL && mf_str_eq(&l->tls->mode, "Passthrough"))
         mf_error(ctx, &l->tls->mode.pos, mf_path_field(p, path, "tls.mode"),
                  "tls mode must be Terminate for protocol HTTPS");
     if ((proto == MF_GW_PROTO_TCP || proto == MF_GW_PROTO_UDP) && l->hostname.v != NULL)
@@ -765,7 +778,8 @@ static const struct mf_field mf_gw_listener_fields[] = {
              .check = mf_check_dns1123_subdomain),
     MF_F_STR(struct mf_gw_listener, hostname, "hostname", .max = 253,
              .check = mf_check_gw_hostname),
-    MF_F_INT(struct mf_gw_listener, port, "port", .flags = MF_REQUIRED, .min = 1, .max = 65535),
+    /* Required: see mf_gw_require_int. */
+    MF_F_INT(struct mf_gw_listener, port, "port", .min = 1, .max = 65535),
     MF_F_STR(struct mf_gw_listener, protocol, "protocol", .flags = MF_REQUIRED, .max = 255,
              .check = mf_gw_check_protocol),
     MF_F_OBJ(struct mf_gw_listener, tls, "tls", &mf_gw_listener_tls_schema,
@@ -837,13 +851,21 @@ static const struct mf_schema mf_gw_tls_config_schema =
     MF_SCHEMA("TLS config", mf_gw_tls_config_fields, NULL);
 
 static const struct mf_field mf_gw_tls_port_fields[] = {
-    MF_F_INT(struct mf_gw_tls_port_config, port, "port", .flags = MF_REQUIRED, .min = 1,
-             .max = 65535),
+    /* Required: see mf_gw_require_int. */
+    MF_F_INT(struct mf_gw_tls_port_config, port, "port", .min = 1, .max = 65535),
     MF_F_OBJ(struct mf_gw_tls_port_config, tls, "tls", &mf_gw_tls_config_schema,
              struct mf_gw_tls_config, .flags = MF_REQUIRED),
 };
+static void
+mf_gw_validate_tls_port(struct mf_ctx *ctx, void *obj, const char *path)
+{
+    struct mf_gw_tls_port_config *c = obj;
+
+    mf_gw_require_int(ctx, &c->port, &c->pos, path, "port");
+}
+
 static const struct mf_schema mf_gw_tls_port_schema =
-    MF_SCHEMA("perPort entry", mf_gw_tls_port_fields, NULL);
+    MF_SCHEMA("perPort entry", mf_gw_tls_port_fields, mf_gw_validate_tls_port);
 
 static void
 mf_gw_validate_frontend_tls(struct mf_ctx *ctx, void *obj, const char *path)
@@ -1337,6 +1359,7 @@ mf_http_validate_fraction(struct mf_ctx *ctx, void *obj, const char *path)
     int64_t den = f->denominator.set ? f->denominator.v : MF_GW_DEFAULT_MIRROR_DENOMINATOR;
     char p[MF_PATH_MAX];
 
+    mf_gw_require_int(ctx, &f->numerator, &f->pos, path, "numerator");
     if (f->numerator.set && f->numerator.v > den)
         mf_error(ctx, &f->numerator.pos, mf_path_field(p, path, "numerator"),
                  "numerator must be less than or equal to denominator (%lld > %lld)",
@@ -1344,8 +1367,8 @@ mf_http_validate_fraction(struct mf_ctx *ctx, void *obj, const char *path)
 }
 
 static const struct mf_field mf_gw_fraction_fields[] = {
-    MF_F_INT(struct mf_gw_fraction, numerator, "numerator", .flags = MF_REQUIRED, .min = 0,
-             .max = 2147483647),
+    /* Required: see mf_gw_require_int. */
+    MF_F_INT(struct mf_gw_fraction, numerator, "numerator", .min = 0, .max = 2147483647),
     MF_F_INT(struct mf_gw_fraction, denominator, "denominator", .min = 1, .max = 2147483647),
 };
 static const struct mf_schema mf_gw_fraction_schema =
@@ -1411,6 +1434,17 @@ mf_http_filter_has(const struct mf_http_filter *f, size_t k)
     return *(void *const *)(const void *)member != NULL;
 }
 
+/* Where a filter's member starts (it must be present). */
+static const struct mf_pos *
+mf_http_filter_member_pos(const struct mf_http_filter *f, size_t k)
+{
+    const unsigned char *member = (const unsigned char *)f + mf_http_filter_kinds[k].offset;
+
+    if (mf_http_filter_kinds[k].raw)
+        return &((const struct mf_raw *)(const void *)member)->pos;
+    return *(const struct mf_pos *const *)(const void *)member;
+}
+
 /* The member named by type must be set, and no other. */
 static void
 mf_http_validate_filter(struct mf_ctx *ctx, void *obj, const char *path)
@@ -1418,14 +1452,16 @@ mf_http_validate_filter(struct mf_ctx *ctx, void *obj, const char *path)
     struct mf_http_filter *f = obj;
     char p[MF_PATH_MAX];
 
+    if (f->type.v != NULL && !mf_gw_word_in(f->type.v, mf_http_filter_types))
+        return; /* reported as not one of the types */
     for (size_t k = 0; k < sizeof(mf_http_filter_kinds) / sizeof(mf_http_filter_kinds[0]); k++) {
         const char *type = mf_http_filter_kinds[k].type, *field = mf_http_filter_kinds[k].field;
         bool is_type = mf_str_eq(&f->type, type), has = mf_http_filter_has(f, k);
 
         mf_path_field(p, path, field);
         if (has && !is_type && f->type.v != NULL)
-            mf_error(ctx, &f->type.pos, p, "filter.%s must be nil if the filter.type is not %s",
-                     field, type);
+            mf_error(ctx, mf_http_filter_member_pos(f, k), p,
+                     "filter.%s must be nil if the filter.type is not %s", field, type);
         else if (!has && is_type)
             mf_error(ctx, &f->pos, p, "filter.%s must be specified for %s filter.type", field,
                      type);
@@ -1572,7 +1608,7 @@ static void
 mf_http_check_prefix_filters(struct mf_ctx *ctx, const struct mf_http_rule *r,
                              const struct mf_list *filters, const char *path, bool in_backend)
 {
-    char p[MF_PATH_MAX];
+    char p[MF_PATH_MAX], fp[MF_PATH_MAX];
 
     if (mf_http_has_single_prefix_match(r))
         return;
@@ -1582,10 +1618,8 @@ mf_http_check_prefix_filters(struct mf_ctx *ctx, const struct mf_http_rule *r,
             mf_http_prefix_modifier(MF_LIST_AT(*filters, struct mf_http_filter, i), &kind);
         if (m == NULL)
             continue;
-        mf_path_field(p, mf_gw_path_at(p, path, i, strcmp(kind, "URLRewrite") == 0
-                                                       ? "urlRewrite"
-                                                       : "requestRedirect"),
-                      "path.replacePrefixMatch");
+        mf_gw_path_at(fp, path, i, strcmp(kind, "URLRewrite") == 0 ? "urlRewrite" : "requestRedirect");
+        mf_path_field(p, fp, "path.replacePrefixMatch");
         mf_error(ctx, &m->replace_prefix_match.pos, p,
                  in_backend ? "Within backendRefs, when using %s filter with "
                               "path.replacePrefixMatch, exactly one PathPrefix match must be "
