@@ -61,6 +61,7 @@ struct ml_ctx {
     struct arena arena; /* everything below */
     bool oom;
     struct ml_kind pools, peers, bfds, ads, l2ads, communities;
+    struct ml_kind secrets; /* in MetalLB's namespace only */
     struct ml_pool *pool_info;
     struct ml_pair *pairs;
     size_t npairs, cap_pairs;
@@ -105,21 +106,31 @@ ml_name_cmp(const void *a, const void *b)
     return c != 0 ? c : ml_ptr_cmp(a, b);
 }
 
+static bool
+ml_in_ns(const struct mf_object *o, const char *ns)
+{
+    return ns == NULL || (o->ns != NULL && strcmp(o->ns, ns) == 0);
+}
+
+/* The objects of kind id, of namespace ns only unless ns is NULL. */
 static void
-ml_kind_build(struct ml_ctx *ml, struct ml_kind *k, enum mf_kind_id id)
+ml_kind_build(struct ml_ctx *ml, struct ml_kind *k, enum mf_kind_id id, const char *ns)
 {
     size_t cursor = 0, n = 0;
     const struct mf_object *o;
 
     memset(k, 0, sizeof(*k));
-    while (mf_set_next(ml->set, id, &cursor) != NULL)
-        n++;
+    while ((o = mf_set_next(ml->set, id, &cursor)) != NULL)
+        n += ml_in_ns(o, ns);
     k->objs = ml_alloc(ml, n, sizeof(*k->objs));
     k->by_name = ml_alloc(ml, n, sizeof(*k->by_name));
     if (k->objs == NULL || k->by_name == NULL)
         return;
-    for (cursor = 0; (o = mf_set_next(ml->set, id, &cursor)) != NULL; k->n++)
-        k->objs[k->n] = k->by_name[k->n] = o;
+    for (cursor = 0; (o = mf_set_next(ml->set, id, &cursor)) != NULL;)
+        if (ml_in_ns(o, ns)) {
+            k->objs[k->n] = k->by_name[k->n] = o;
+            k->n++;
+        }
     qsort(k->by_name, k->n, sizeof(*k->by_name), ml_name_cmp);
 }
 
@@ -286,34 +297,73 @@ ml_collect_cidrs(struct ml_ctx *ml, struct ml_cidr *out)
     return n;
 }
 
-static void
-ml_report_overlap(struct ml_ctx *ml, const struct ml_cidr *later, const struct ml_cidr *earlier)
+/* Names a CIDR for messages: "10.0.0.32/28", plus the range it came from. */
+static const char *
+ml_cidr_text(struct ml_ctx *ml, const struct ml_cidr *c)
 {
-    const struct ml_pool *info = &ml->pool_info[later->pool];
-    const struct ml_entry *e = &info->entries[later->entry];
-    char a[IP_STRLEN], b[IP_STRLEN], path[64];
+    const struct ml_entry *e = &ml->pool_info[c->pool].entries[c->entry];
+    char buf[IP_STRLEN];
+    const char *t;
 
+    ip_prefix_format(&c->p, buf);
+    if (memchr(e->text->v, '-', e->text->len) != NULL)
+        t = arena_printf(&ml->arena, "\"%s\" (from \"%s\")", buf, e->text->v);
+    else
+        t = arena_printf(&ml->arena, "\"%s\"", buf);
+    return t != NULL ? t : "";
+}
+
+/* Reports the later entry of an overlapping pair, once per entry. */
+static void
+ml_report_overlap(struct ml_ctx *ml, const struct ml_cidr *later, const struct ml_cidr *earlier,
+                  bool **reported)
+{
+    const struct ml_entry *e = &ml->pool_info[later->pool].entries[later->entry];
+    char path[64];
+
+    if (reported[later->pool] == NULL || reported[later->pool][later->entry])
+        return;
+    reported[later->pool][later->entry] = true;
     snprintf(path, sizeof(path), "spec.addresses[%u]", e->index);
     model_error(ml->diags, ml->pools.objs[later->pool], &e->text->pos, path,
-                "CIDR \"%s\" in pool \"%s\" overlaps with already defined CIDR \"%s\" in pool "
-                "\"%s\"",
-                ip_prefix_format(&later->p, a), ml->pools.objs[later->pool]->name,
-                ip_prefix_format(&earlier->p, b), ml->pools.objs[earlier->pool]->name);
+                "CIDR %s in pool \"%s\" overlaps with already defined CIDR %s in pool \"%s\"",
+                ml_cidr_text(ml, later), ml->pools.objs[later->pool]->name,
+                ml_cidr_text(ml, earlier), ml->pools.objs[earlier->pool]->name);
+}
+
+/* cur lies inside every CIDR on the stack: report each pair on its later side. */
+static void
+ml_overlap_ancestors(struct ml_ctx *ml, const struct ml_cidr *cur, const struct ml_cidr *const *stack,
+                     size_t depth, bool **reported)
+{
+    const struct ml_cidr *earliest = NULL;
+
+    for (size_t i = 0; i < depth; i++) {
+        if (ml_cidr_later(stack[i], cur))
+            ml_report_overlap(ml, stack[i], cur, reported);
+        else if (earliest == NULL || ml_cidr_later(earliest, stack[i]))
+            earliest = stack[i];
+    }
+    if (earliest != NULL)
+        ml_report_overlap(ml, cur, earliest, reported);
 }
 
 /*
  * V4: no CIDR may equal, contain or lie in another, in any pool. CIDRs are
- * either nested or disjoint, so after sorting by start address (wider
- * first) a CIDR overlaps something iff it starts before the furthest end
- * seen so far in its family; O(n log n) in the number of CIDRs. Each entry
- * is reported once, on the later of the two (load order).
+ * nested or disjoint, so after sorting by start address (wider first, then
+ * load order) the CIDRs containing the current one are exactly a stack of
+ * nested CIDRs, at most one per prefix length (equal CIDRs are not pushed
+ * twice): O(n log n) for the sort plus at most 129 steps per CIDR. Each
+ * overlapping pair is reported on its later entry (load order), once per
+ * entry, naming the earliest other CIDR known at that point.
  */
 static void
 ml_check_overlaps(struct ml_ctx *ml)
 {
-    size_t n = ml_collect_cidrs(ml, NULL), cover = SIZE_MAX;
+    size_t n = ml_collect_cidrs(ml, NULL), depth = 0;
     struct ml_cidr *v = n ? ml_alloc(ml, n, sizeof(*v)) : NULL;
     bool **reported = ml_alloc(ml, ml->pools.n, sizeof(*reported));
+    const struct ml_cidr *stack[130];
 
     if (v == NULL || reported == NULL)
         return;
@@ -322,18 +372,17 @@ ml_check_overlaps(struct ml_ctx *ml)
     for (size_t pi = 0; pi < ml->pools.n; pi++)
         reported[pi] = ml_alloc(ml, ml->pool_info[pi].n, sizeof(bool));
     for (size_t i = 0; i < n; i++) {
-        const struct ml_cidr *c = &v[i], *prev = cover == SIZE_MAX ? NULL : &v[cover];
-        if (prev != NULL && prev->p.addr.family == c->p.addr.family && c->p.addr.v <= prev->last) {
-            const struct ml_cidr *later = ml_cidr_later(c, prev) ? c : prev;
-            const struct ml_cidr *earlier = later == c ? prev : c;
-            bool *seen = reported[later->pool];
-            if (seen != NULL && !seen[later->entry]) {
-                seen[later->entry] = true;
-                ml_report_overlap(ml, later, earlier);
-            }
+        const struct ml_cidr *c = &v[i];
+        while (depth > 0 && (stack[depth - 1]->p.addr.family != c->p.addr.family ||
+                             stack[depth - 1]->last < c->p.addr.v))
+            depth--;
+        if (depth > 0 && stack[depth - 1]->p.len == c->p.len) {
+            ml_report_overlap(ml, c, stack[depth - 1], reported); /* equal CIDRs */
+            continue;
         }
-        if (prev == NULL || prev->p.addr.family != c->p.addr.family || c->last > prev->last)
-            cover = i;
+        ml_overlap_ancestors(ml, c, stack, depth, reported);
+        if (depth < sizeof(stack) / sizeof(stack[0]))
+            stack[depth++] = c;
     }
 }
 
@@ -356,6 +405,70 @@ ml_check_peer_bfd(struct ml_ctx *ml, const struct mf_object *o, const struct mf_
     model_error(ml->diags, o, &s->bfd_profile.pos, "spec.bfdProfile",
                 "peer referencing non existing bfd profile \"%s\": no BFDProfile of that name%s",
                 s->bfd_profile.v, ml_hint(ml, &ml->bfds, s->bfd_profile.v));
+}
+
+/* Where a Secret value is, for messages: "file:line". */
+static const char *
+ml_where(struct ml_ctx *ml, const struct mf_pos *pos)
+{
+    const char *t = arena_printf(&ml->arena, "%s:%u", pos->file ? pos->file : "-", pos->line);
+    return t != NULL ? t : "-";
+}
+
+/* V10: a basic-auth Secret in MetalLB's namespace with a usable "password". */
+static void
+ml_check_secret_value(struct ml_ctx *ml, const struct mf_object *o, const struct mf_secret_ref *ref,
+                      const struct mf_object *sec)
+{
+    const struct mf_secret *body = sec->body;
+    const struct mf_secret_entry *pw = mf_secret_get(body, "password");
+    const char *ns = ml->opt->metallb_namespace;
+
+    if (!mf_str_eq(&body->type, "kubernetes.io/basic-auth"))
+        model_error(ml->diags, o, &ref->name.pos, "spec.passwordSecret.name",
+                    "secret type mismatch on \"%s/%s\", type \"kubernetes.io/basic-auth\" is "
+                    "expected, not \"%s\" (%s)",
+                    ns, sec->name, body->type.v ? body->type.v : "Opaque",
+                    ml_where(ml, &sec->pos));
+    else if (pw == NULL)
+        model_error(ml->diags, o, &ref->name.pos, "spec.passwordSecret.name",
+                    "password not specified in the secret \"%s/%s\" (%s): it needs the key "
+                    "\"password\"",
+                    ns, sec->name, ml_where(ml, &sec->pos));
+    else if (memchr(pw->v, '\n', pw->len) != NULL || memchr(pw->v, '\r', pw->len) != NULL)
+        model_error(ml->diags, o, &ref->name.pos, "spec.passwordSecret.name",
+                    "password secret for peer contains invalid characters (line breaks) (%s)",
+                    ml_where(ml, &pw->pos));
+    else if (pw->len > 80)
+        model_error(ml->diags, o, &ref->name.pos, "spec.passwordSecret.name",
+                    "the password in secret \"%s/%s\" is %zu bytes; TCP-MD5 keys are at most 80 "
+                    "bytes (%s)",
+                    ns, sec->name, pw->len, ml_where(ml, &pw->pos));
+}
+
+/* V10: MetalLB reads password Secrets from its own namespace only. */
+static void
+ml_check_peer_secret(struct ml_ctx *ml, const struct mf_object *o, const struct mf_peer_spec *s)
+{
+    const struct mf_secret_ref *ref = s->password_secret;
+    const char *ns = ml->opt->metallb_namespace;
+    size_t si;
+
+    if (ref == NULL || ref->name.v == NULL || ref->name.len == 0)
+        return;
+    if (ref->namespace.v != NULL && strcmp(ref->namespace.v, ns) != 0) {
+        model_error(ml->diags, o, &ref->namespace.pos, "spec.passwordSecret.namespace",
+                    "the password Secret must be in MetalLB's namespace %s, not %s", ns,
+                    ref->namespace.v);
+        return;
+    }
+    si = ml_find(&ml->secrets, ref->name.v);
+    if (si == SIZE_MAX)
+        model_error(ml->diags, o, &ref->name.pos, "spec.passwordSecret.name",
+                    "secret ref not found for peer config: no Secret \"%s\" in namespace %s%s",
+                    ref->name.v, ns, ml_hint(ml, &ml->secrets, ref->name.v));
+    else if (ml_usable(ml->secrets.objs[si]))
+        ml_check_secret_value(ml, o, ref, ml->secrets.objs[si]);
 }
 
 static int
@@ -481,8 +594,10 @@ ml_check_peers(struct ml_ctx *ml)
 {
     for (size_t i = 0; i < ml->peers.n; i++) {
         const struct mf_peer_spec *s = ml_peer_spec(ml->peers.objs[i]);
-        if (s != NULL)
-            ml_check_peer_bfd(ml, ml->peers.objs[i], s);
+        if (s == NULL)
+            continue;
+        ml_check_peer_bfd(ml, ml->peers.objs[i], s);
+        ml_check_peer_secret(ml, ml->peers.objs[i], s);
     }
     ml_check_duplicate_peers(ml);
 }
@@ -573,6 +688,21 @@ ml_find_alias(const struct ml_alias *v, size_t n, const char *name)
     return lo < n && strcmp(v[lo].a->name.v, name) == 0 ? &v[lo] : NULL;
 }
 
+static const char *
+ml_alias_hint(struct ml_ctx *ml, const struct ml_alias *v, size_t n, const char *word)
+{
+    const char **names = n ? ml_alloc(ml, n, sizeof(*names)) : NULL;
+    const char *close, *hint;
+
+    if (names == NULL)
+        return "";
+    for (size_t i = 0; i < n; i++)
+        names[i] = v[i].a->name.v;
+    close = str_closest(word, strlen(word), names, n);
+    hint = close ? arena_printf(&ml->arena, "; did you mean \"%s\"?", close) : NULL;
+    return hint != NULL ? hint : "";
+}
+
 /* V18: a word that is not a community value must name an alias. */
 static void
 ml_check_adv_communities(struct ml_ctx *ml, const struct mf_object *o,
@@ -590,8 +720,8 @@ ml_check_adv_communities(struct ml_ctx *ml, const struct mf_object *o,
         model_error(ml->diags, o, &w->pos, path,
                     "invalid community format \"%s\": not A:B, large:A:B:C or a well-known name "
                     "(no-export, no-advertise, no-export-subconfed, no-peer), and no Community "
-                    "defines an alias of that name",
-                    w->v);
+                    "defines an alias of that name%s",
+                    w->v, ml_alias_hint(ml, v, n, w->v));
     }
 }
 
@@ -805,7 +935,11 @@ ml_report_localpref(struct ml_ctx *ml, size_t later, size_t earlier, size_t pi)
     const struct mf_bgpadv_spec *s = ml_adv_spec(ml, later);
     const struct mf_object *o = ml->ads.objs[later];
 
-    model_error(ml->diags, o, s->local_pref.set ? &s->local_pref.pos : &o->pos, "spec.localPref",
+    const struct mf_pos *at = s->local_pref.set ? &s->local_pref.pos
+                              : s != &ml_empty_adv ? &s->pos
+                                                   : &o->pos;
+
+    model_error(ml->diags, o, at, "spec.localPref",
                 "invalid local preference %lld: local preference %lld was already set for the "
                 "same type of BGP update by BGPAdvertisement \"%s\" for pool \"%s\"; advertisements "
                 "of one pool with overlapping peers and nodes and the same aggregation lengths need "
@@ -918,12 +1052,13 @@ model_check_metallb(const struct mf_set *set, const struct model_options *opt,
 
     model_check_metallb_namespace(set, opt, diags);
     arena_init(&ml.arena, 64 * 1024, 0);
-    ml_kind_build(&ml, &ml.pools, MF_KIND_IPADDRESSPOOL);
-    ml_kind_build(&ml, &ml.peers, MF_KIND_BGPPEER);
-    ml_kind_build(&ml, &ml.bfds, MF_KIND_BFDPROFILE);
-    ml_kind_build(&ml, &ml.ads, MF_KIND_BGPADVERTISEMENT);
-    ml_kind_build(&ml, &ml.l2ads, MF_KIND_L2ADVERTISEMENT);
-    ml_kind_build(&ml, &ml.communities, MF_KIND_COMMUNITY);
+    ml_kind_build(&ml, &ml.pools, MF_KIND_IPADDRESSPOOL, NULL);
+    ml_kind_build(&ml, &ml.peers, MF_KIND_BGPPEER, NULL);
+    ml_kind_build(&ml, &ml.bfds, MF_KIND_BFDPROFILE, NULL);
+    ml_kind_build(&ml, &ml.ads, MF_KIND_BGPADVERTISEMENT, NULL);
+    ml_kind_build(&ml, &ml.l2ads, MF_KIND_L2ADVERTISEMENT, NULL);
+    ml_kind_build(&ml, &ml.communities, MF_KIND_COMMUNITY, NULL);
+    ml_kind_build(&ml, &ml.secrets, MF_KIND_SECRET, opt->metallb_namespace);
     ml.pool_info = ml_alloc(&ml, ml.pools.n, sizeof(*ml.pool_info));
     if (!ml.oom) {
         for (size_t i = 0; i < ml.pools.n; i++)
