@@ -124,7 +124,8 @@ mf_gw_is_token(const char *s, size_t len)
     if (len == 0)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (!mf_gw_is_alpha(s[i]) && !mf_gw_is_digit(s[i]) && strchr("!#$%&'*+-.^_`|~", s[i]) == NULL)
+        if (!mf_gw_is_alpha(s[i]) && !mf_gw_is_digit(s[i]) &&
+            strchr("!#$%&'*+-.^_`|~", s[i]) == NULL)
             return false;
     return true;
 }
@@ -207,8 +208,7 @@ static void
 mf_gw_check_kind(struct mf_ctx *ctx, const void *value, const char *path)
 {
     const struct mf_str *s = value;
-    bool ok = s->len >= 1 && s->len <= 63 && mf_gw_is_alpha(s->v[0]) &&
-              s->v[s->len - 1] != '-';
+    bool ok = s->len >= 1 && s->len <= 63 && mf_gw_is_alpha(s->v[0]) && s->v[s->len - 1] != '-';
 
     for (size_t i = 0; ok && i < s->len; i++)
         ok = mf_gw_is_alpha(s->v[i]) || mf_gw_is_digit(s->v[i]) || s->v[i] == '-';
@@ -323,8 +323,7 @@ mf_gw_check_status_code(struct mf_ctx *ctx, const void *value, const char *path)
     const struct mf_int *i = value;
 
     if (i->v != 301 && i->v != 302 && i->v != 303 && i->v != 307 && i->v != 308)
-        mf_error(ctx, &i->pos, path, "%lld is not one of 301, 302, 303, 307, 308",
-                 (long long)i->v);
+        mf_error(ctx, &i->pos, path, "%lld is not one of 301, 302, 303, 307, 308", (long long)i->v);
 }
 
 int
@@ -388,9 +387,12 @@ struct mf_gw_named_kind {
 };
 
 static const struct mf_gw_named_kind mf_gw_named_kinds[] = {
-    {"", "Service", true},          {"", "Secret", false},
-    {"", "ConfigMap", false},       {MF_GW_GROUP, "Gateway", false},
-    {MF_GW_GROUP, "GatewayClass", false}, {MF_GW_GROUP, "HTTPRoute", false},
+    {"", "Service", true},
+    {"", "Secret", false},
+    {"", "ConfigMap", false},
+    {MF_GW_GROUP, "Gateway", false},
+    {MF_GW_GROUP, "GatewayClass", false},
+    {MF_GW_GROUP, "HTTPRoute", false},
 };
 
 /*
@@ -487,9 +489,8 @@ mf_gw_check_regex(struct mf_ctx *ctx, const struct mf_str *s, const char *path)
     }
     if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
         snprintf((char *)msg, sizeof(msg), "error %d", code);
-    mf_error(ctx, &s->pos, path,
-             "\"%.80s\" is not a valid regular expression: %s (at offset %zu)", s->v,
-             (const char *)msg, (size_t)offset);
+    mf_error(ctx, &s->pos, path, "\"%.80s\" is not a valid regular expression: %s (at offset %zu)",
+             s->v, (const char *)msg, (size_t)offset);
 #else
     (void)ctx;
     (void)s;
@@ -500,13 +501,12 @@ mf_gw_check_regex(struct mf_ctx *ctx, const struct mf_str *s, const char *path)
 /* ---- object references --------------------------------------------------- */
 
 /* Field entries shared by the reference schemas. */
-#define MF_GW_F_GROUP(T, FLAGS)                                                              \
+#define MF_GW_F_GROUP(T, FLAGS)                                                                    \
     MF_F_STR(T, group, "group", .flags = (FLAGS), .max = 253, .check = mf_gw_check_group)
-#define MF_GW_F_KIND(T, FLAGS)                                                               \
+#define MF_GW_F_KIND(T, FLAGS)                                                                     \
     MF_F_STR(T, kind, "kind", .flags = (FLAGS), .max = 63, .check = mf_gw_check_kind)
-#define MF_GW_F_NAME(T, FLAGS)                                                               \
-    MF_F_STR(T, name, "name", .flags = (FLAGS) | MF_NONEMPTY, .max = 253)
-#define MF_GW_F_NAMESPACE(T)                                                                 \
+#define MF_GW_F_NAME(T, FLAGS) MF_F_STR(T, name, "name", .flags = (FLAGS) | MF_NONEMPTY, .max = 253)
+#define MF_GW_F_NAMESPACE(T)                                                                       \
     MF_F_STR(T, namespace, "namespace", .max = 63, .check = mf_gw_check_namespace)
 
 /* SecretObjectReference: certificateRefs and clientCertificateRef. */
@@ -606,8 +606,8 @@ static const struct mf_schema mf_gw_local_params_ref_schema =
 static const struct mf_field mf_gatewayclass_spec_fields[] = {
     MF_F_STR(struct mf_gatewayclass_spec, controller_name, "controllerName",
              .flags = MF_REQUIRED | MF_NONEMPTY, .max = 253, .check = mf_gw_check_controller),
-    MF_F_OBJ(struct mf_gatewayclass_spec, parameters_ref, "parametersRef",
-             &mf_gw_params_ref_schema, struct mf_gw_objref),
+    MF_F_OBJ(struct mf_gatewayclass_spec, parameters_ref, "parametersRef", &mf_gw_params_ref_schema,
+             struct mf_gw_objref),
     MF_F_STR(struct mf_gatewayclass_spec, description, "description", .max = 64),
 };
 static const struct mf_schema mf_gatewayclass_spec_schema =
@@ -674,8 +674,9 @@ mf_gw_validate_route_namespaces(struct mf_ctx *ctx, void *obj, const char *path)
     if (mf_str_eq(&n->from, "Selector") && n->selector == NULL)
         mf_error(ctx, &n->pos, p, "selector must be specified when from is Selector");
     else if (n->selector != NULL && !mf_str_eq(&n->from, "Selector"))
-        mf_warn(ctx, &n->selector->pos, p, "ignored: the selector is used only when from is "
-                                           "Selector");
+        mf_warn(ctx, &n->selector->pos, p,
+                "ignored: the selector is used only when from is "
+                "Selector");
 }
 
 static const struct mf_field mf_gw_route_namespaces_fields[] = {
@@ -683,13 +684,12 @@ static const struct mf_field mf_gw_route_namespaces_fields[] = {
     MF_F_OBJ(struct mf_gw_route_namespaces, selector, "selector", &mf_schema_label_selector,
              struct mf_label_selector),
 };
-static const struct mf_schema mf_gw_route_namespaces_schema =
-    MF_SCHEMA("allowedRoutes.namespaces", mf_gw_route_namespaces_fields,
-              mf_gw_validate_route_namespaces);
+static const struct mf_schema mf_gw_route_namespaces_schema = MF_SCHEMA(
+    "allowedRoutes.namespaces", mf_gw_route_namespaces_fields, mf_gw_validate_route_namespaces);
 
 static const struct mf_field mf_gw_allowed_routes_fields[] = {
-    MF_F_OBJ(struct mf_gw_allowed_routes, namespaces, "namespaces",
-             &mf_gw_route_namespaces_schema, struct mf_gw_route_namespaces),
+    MF_F_OBJ(struct mf_gw_allowed_routes, namespaces, "namespaces", &mf_gw_route_namespaces_schema,
+             struct mf_gw_route_namespaces),
     MF_F_OBJLIST(struct mf_gw_allowed_routes, kinds, "kinds", &mf_gw_route_kind_schema,
                  struct mf_gw_route_kind, .max = 8),
 };
@@ -756,8 +756,9 @@ mf_gw_validate_listener(struct mf_ctx *ctx, void *obj, const char *path)
         return;
     mf_path_field(p, path, "tls");
     if (plain && l->tls != NULL)
-        mf_error(ctx, &l->tls->pos, p, "tls must not be specified for protocols ['HTTP', 'TCP', "
-                                       "'UDP']");
+        mf_error(ctx, &l->tls->pos, p,
+                 "tls must not be specified for protocols ['HTTP', 'TCP', "
+                 "'UDP']");
     if ((proto == MF_GW_PROTO_HTTPS || proto == MF_GW_PROTO_TLS) && l->tls == NULL)
         mf_error(ctx, &l->pos, p, "tls must be specified for protocols ['HTTPS', 'TLS']");
     if (proto == MF_GW_PROTO_HTTPS && l->tls != NULL && mf_str_eq(&l->tls->mode, "Passthrough"))
@@ -831,13 +832,12 @@ static const struct mf_field mf_gw_infrastructure_fields[] = {
 static const struct mf_schema mf_gw_infrastructure_schema =
     MF_SCHEMA("infrastructure", mf_gw_infrastructure_fields, NULL);
 
-static const char *const mf_gw_frontend_modes[] = {"AllowValidOnly", "AllowInsecureFallback",
-                                                   NULL};
+static const char *const mf_gw_frontend_modes[] = {"AllowValidOnly", "AllowInsecureFallback", NULL};
 
 static const struct mf_field mf_gw_frontend_validation_fields[] = {
     MF_F_OBJLIST(struct mf_gw_frontend_validation, ca_certificate_refs, "caCertificateRefs",
-                 &mf_gw_object_ref_schema, struct mf_gw_objref,
-                 .flags = MF_REQUIRED | MF_NONEMPTY, .max = 8),
+                 &mf_gw_object_ref_schema, struct mf_gw_objref, .flags = MF_REQUIRED | MF_NONEMPTY,
+                 .max = 8),
     MF_F_STR(struct mf_gw_frontend_validation, mode, "mode", .enums = mf_gw_frontend_modes),
 };
 static const struct mf_schema mf_gw_frontend_validation_schema =
@@ -875,7 +875,8 @@ mf_gw_validate_frontend_tls(struct mf_ctx *ctx, void *obj, const char *path)
 
     mf_path_field(p, path, "perPort");
     for (uint32_t i = 0; i < f->per_port.n; i++) {
-        const struct mf_gw_tls_port_config *a = MF_LIST_AT(f->per_port, struct mf_gw_tls_port_config, i);
+        const struct mf_gw_tls_port_config *a =
+            MF_LIST_AT(f->per_port, struct mf_gw_tls_port_config, i);
         for (uint32_t j = 0; j < i && a->port.set; j++) {
             const struct mf_gw_tls_port_config *b =
                 MF_LIST_AT(f->per_port, struct mf_gw_tls_port_config, j);
@@ -945,8 +946,8 @@ mf_gw_check_listeners(struct mf_ctx *ctx, const struct mf_list *ls, const char *
         }
         for (uint32_t j = 0; j < i; j++) {
             const struct mf_gw_listener *b = MF_LIST_AT(*ls, struct mf_gw_listener, j);
-            if (a->port.set && b->port.set && a->port.v == b->port.v && mf_gw_ieq(&a->protocol, &b->protocol) &&
-                mf_gw_same_hostname(a, b)) {
+            if (a->port.set && b->port.set && a->port.v == b->port.v &&
+                mf_gw_ieq(&a->protocol, &b->protocol) && mf_gw_same_hostname(a, b)) {
                 mf_error(ctx, &a->pos, mf_path_index(p, path, i),
                          "Combination of port, protocol and hostname must be unique for each "
                          "listener (listeners[%u] has the same)",
@@ -1004,17 +1005,18 @@ mf_gw_validate_gateway_spec(struct mf_ctx *ctx, void *obj, const char *path)
 }
 
 static const struct mf_field mf_gateway_spec_fields[] = {
-    MF_F_STR(struct mf_gateway_spec, gateway_class_name, "gatewayClassName",
-             .flags = MF_REQUIRED, .max = 253, .check = mf_check_dns1123_subdomain),
+    MF_F_STR(struct mf_gateway_spec, gateway_class_name, "gatewayClassName", .flags = MF_REQUIRED,
+             .max = 253, .check = mf_check_dns1123_subdomain),
     MF_F_OBJLIST(struct mf_gateway_spec, listeners, "listeners", &mf_gw_listener_schema,
                  struct mf_gw_listener, .flags = MF_REQUIRED | MF_NONEMPTY, .max = 64),
     MF_F_OBJLIST(struct mf_gateway_spec, addresses, "addresses", &mf_gw_address_schema,
                  struct mf_gw_address, .max = 16),
-    MF_F_OBJ(struct mf_gateway_spec, infrastructure, "infrastructure",
-             &mf_gw_infrastructure_schema, struct mf_gw_infrastructure),
+    MF_F_OBJ(struct mf_gateway_spec, infrastructure, "infrastructure", &mf_gw_infrastructure_schema,
+             struct mf_gw_infrastructure),
     MF_F_OBJ(struct mf_gateway_spec, tls, "tls", &mf_gw_gateway_tls_schema,
              struct mf_gw_gateway_tls),
-    MF_F_SKIP("allowedListeners", MF_UNSUPPORTED, "ListenerSets cannot attach to a metalgate Gateway"),
+    MF_F_SKIP("allowedListeners", MF_UNSUPPORTED,
+              "ListenerSets cannot attach to a metalgate Gateway"),
     MF_F_SKIP("defaultScope", MF_UNSUPPORTED, "routes attach only through their parentRefs"),
 };
 static const struct mf_schema mf_gateway_spec_schema =
@@ -1057,8 +1059,7 @@ static const struct mf_field mf_http_parent_ref_fields[] = {
 static const struct mf_schema mf_http_parent_ref_schema =
     MF_SCHEMA("parentRef", mf_http_parent_ref_fields, mf_http_validate_parent_ref);
 
-static const char *const mf_http_path_types[] = {"Exact", "PathPrefix", "RegularExpression",
-                                                 NULL};
+static const char *const mf_http_path_types[] = {"Exact", "PathPrefix", "RegularExpression", NULL};
 
 static void
 mf_http_validate_path_match(struct mf_ctx *ctx, void *obj, const char *path)
@@ -1162,8 +1163,7 @@ mf_http_validate_route_match(struct mf_ctx *ctx, void *obj, const char *path)
     char p[MF_PATH_MAX];
 
     mf_http_check_match_names(ctx, &m->headers, mf_path_field(p, path, "headers"), true);
-    mf_http_check_match_names(ctx, &m->query_params, mf_path_field(p, path, "queryParams"),
-                              false);
+    mf_http_check_match_names(ctx, &m->query_params, mf_path_field(p, path, "queryParams"), false);
 }
 
 static const struct mf_field mf_http_route_match_fields[] = {
@@ -1183,8 +1183,8 @@ static const struct mf_schema mf_http_route_match_schema =
 static const struct mf_field mf_http_header_fields[] = {
     MF_F_STR(struct mf_http_header, name, "name", .flags = MF_REQUIRED, .max = 256,
              .check = mf_gw_check_header_name),
-    MF_F_STR(struct mf_http_header, value, "value", .flags = MF_REQUIRED | MF_NONEMPTY,
-             .max = 4096, .check = mf_gw_check_header_value),
+    MF_F_STR(struct mf_http_header, value, "value", .flags = MF_REQUIRED | MF_NONEMPTY, .max = 4096,
+             .check = mf_gw_check_header_value),
 };
 static const struct mf_schema mf_http_header_schema =
     MF_SCHEMA("header", mf_http_header_fields, NULL);
@@ -1197,17 +1197,16 @@ struct mf_http_named {
 };
 
 static size_t
-mf_http_collect_names(const struct mf_http_header_filter *f, struct mf_http_named *out,
-                      size_t max)
+mf_http_collect_names(const struct mf_http_header_filter *f, struct mf_http_named *out, size_t max)
 {
     size_t n = 0;
 
     for (uint32_t i = 0; i < f->set.n && n < max; i++)
-        out[n++] = (struct mf_http_named){&MF_LIST_AT(f->set, struct mf_http_header, i)->name,
-                                          "set", i};
+        out[n++] =
+            (struct mf_http_named){&MF_LIST_AT(f->set, struct mf_http_header, i)->name, "set", i};
     for (uint32_t i = 0; i < f->add.n && n < max; i++)
-        out[n++] = (struct mf_http_named){&MF_LIST_AT(f->add, struct mf_http_header, i)->name,
-                                          "add", i};
+        out[n++] =
+            (struct mf_http_named){&MF_LIST_AT(f->add, struct mf_http_header, i)->name, "add", i};
     for (uint32_t i = 0; i < f->remove.n && n < max; i++)
         out[n++] = (struct mf_http_named){MF_LIST_AT(f->remove, struct mf_str, i), "remove", i};
     return n;
@@ -1277,8 +1276,8 @@ mf_http_validate_path_modifier(struct mf_ctx *ctx, void *obj, const char *path)
 
     if (m->type.v == NULL)
         return;
-    mf_http_check_modifier_pair(ctx, m, "ReplaceFullPath", &m->replace_full_path,
-                                "replaceFullPath", path);
+    mf_http_check_modifier_pair(ctx, m, "ReplaceFullPath", &m->replace_full_path, "replaceFullPath",
+                                path);
     mf_http_check_modifier_pair(ctx, m, "ReplacePrefixMatch", &m->replace_prefix_match,
                                 "replacePrefixMatch", path);
 }
@@ -1287,8 +1286,7 @@ static const struct mf_field mf_http_path_modifier_fields[] = {
     MF_F_STR(struct mf_http_path_modifier, type, "type", .flags = MF_REQUIRED,
              .enums = mf_http_path_modifier_types),
     MF_F_STR(struct mf_http_path_modifier, replace_full_path, "replaceFullPath", .max = 1024),
-    MF_F_STR(struct mf_http_path_modifier, replace_prefix_match, "replacePrefixMatch",
-             .max = 1024),
+    MF_F_STR(struct mf_http_path_modifier, replace_prefix_match, "replacePrefixMatch", .max = 1024),
 };
 static const struct mf_schema mf_http_path_modifier_schema =
     MF_SCHEMA("path modifier", mf_http_path_modifier_fields, mf_http_validate_path_modifier);
@@ -1398,7 +1396,7 @@ static const struct mf_schema mf_http_mirror_schema =
 static const struct {
     const char *type, *field;
     size_t offset;
-    bool raw;            /* member is a struct mf_raw, else an object pointer */
+    bool raw;                /* member is a struct mf_raw, else an object pointer */
     const char *unsupported; /* warning text, or NULL when implemented */
 } mf_http_filter_kinds[] = {
     {"RequestHeaderModifier", "requestHeaderModifier",
@@ -1407,8 +1405,8 @@ static const struct {
      offsetof(struct mf_http_filter, response_header_modifier), false, NULL},
     {"RequestMirror", "requestMirror", offsetof(struct mf_http_filter, request_mirror), false,
      NULL},
-    {"RequestRedirect", "requestRedirect", offsetof(struct mf_http_filter, request_redirect),
-     false, NULL},
+    {"RequestRedirect", "requestRedirect", offsetof(struct mf_http_filter, request_redirect), false,
+     NULL},
     {"URLRewrite", "urlRewrite", offsetof(struct mf_http_filter, url_rewrite), false, NULL},
     {"ExtensionRef", "extensionRef", offsetof(struct mf_http_filter, extension_ref), false,
      "metalgate has no extension filters; an ExtensionRef cannot be resolved and must not be "
@@ -1420,9 +1418,15 @@ static const struct {
      "(the filter fails closed)"},
 };
 
-static const char *const mf_http_filter_types[] = {
-    "RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect",
-    "URLRewrite", "ExtensionRef", "CORS", "ExternalAuth", NULL};
+static const char *const mf_http_filter_types[] = {"RequestHeaderModifier",
+                                                   "ResponseHeaderModifier",
+                                                   "RequestMirror",
+                                                   "RequestRedirect",
+                                                   "URLRewrite",
+                                                   "ExtensionRef",
+                                                   "CORS",
+                                                   "ExternalAuth",
+                                                   NULL};
 
 static bool
 mf_http_filter_has(const struct mf_http_filter *f, size_t k)
@@ -1478,8 +1482,8 @@ static const struct mf_field mf_http_filter_fields[] = {
              &mf_http_header_filter_schema, struct mf_http_header_filter),
     MF_F_OBJ(struct mf_http_filter, response_header_modifier, "responseHeaderModifier",
              &mf_http_header_filter_schema, struct mf_http_header_filter),
-    MF_F_OBJ(struct mf_http_filter, request_redirect, "requestRedirect",
-             &mf_http_redirect_schema, struct mf_http_redirect),
+    MF_F_OBJ(struct mf_http_filter, request_redirect, "requestRedirect", &mf_http_redirect_schema,
+             struct mf_http_redirect),
     MF_F_OBJ(struct mf_http_filter, url_rewrite, "urlRewrite", &mf_http_rewrite_schema,
              struct mf_http_rewrite),
     MF_F_OBJ(struct mf_http_filter, request_mirror, "requestMirror", &mf_http_mirror_schema,
@@ -1550,8 +1554,8 @@ mf_http_validate_timeouts(struct mf_ctx *ctx, void *obj, const char *path)
     char p[MF_PATH_MAX];
 
     t->request_ms = t->backend_request_ms = -1;
-    if (t->request.v != NULL && mf_gw_parse_duration(t->request.v, t->request.len,
-                                                     &t->request_ms) != 0)
+    if (t->request.v != NULL &&
+        mf_gw_parse_duration(t->request.v, t->request.len, &t->request_ms) != 0)
         t->request_ms = -1;
     if (t->backend_request.v != NULL &&
         mf_gw_parse_duration(t->backend_request.v, t->backend_request.len,
@@ -1599,7 +1603,8 @@ mf_http_prefix_modifier(const struct mf_http_filter *f, const char **kind)
         m = f->url_rewrite->path;
         *kind = "URLRewrite";
     }
-    if (m == NULL || !mf_str_eq(&m->type, "ReplacePrefixMatch") || m->replace_prefix_match.v == NULL)
+    if (m == NULL || !mf_str_eq(&m->type, "ReplacePrefixMatch") ||
+        m->replace_prefix_match.v == NULL)
         return NULL;
     return m;
 }
@@ -1618,7 +1623,8 @@ mf_http_check_prefix_filters(struct mf_ctx *ctx, const struct mf_http_rule *r,
             mf_http_prefix_modifier(MF_LIST_AT(*filters, struct mf_http_filter, i), &kind);
         if (m == NULL)
             continue;
-        mf_gw_path_at(fp, path, i, strcmp(kind, "URLRewrite") == 0 ? "urlRewrite" : "requestRedirect");
+        mf_gw_path_at(fp, path, i,
+                      strcmp(kind, "URLRewrite") == 0 ? "urlRewrite" : "requestRedirect");
         mf_path_field(p, fp, "path.replacePrefixMatch");
         mf_error(ctx, &m->replace_prefix_match.pos, p,
                  in_backend ? "Within backendRefs, when using %s filter with "
@@ -1672,7 +1678,8 @@ static const struct mf_field mf_http_rule_fields[] = {
     MF_F_OBJ(struct mf_http_rule, timeouts, "timeouts", &mf_http_timeouts_schema,
              struct mf_http_timeouts),
     MF_F_SKIP("retry", MF_UNSUPPORTED, "failed requests are not retried"),
-    MF_F_SKIP("sessionPersistence", MF_UNSUPPORTED, "requests are balanced without session affinity"),
+    MF_F_SKIP("sessionPersistence", MF_UNSUPPORTED,
+              "requests are balanced without session affinity"),
 };
 static const struct mf_schema mf_http_rule_schema =
     MF_SCHEMA("rule", mf_http_rule_fields, mf_http_validate_rule);
@@ -1776,8 +1783,8 @@ static const struct mf_schema mf_httproute_spec_schema =
 
 static const struct mf_field mf_httproute_fields[] = {
     MF_ENVELOPE_FIELDS,
-    MF_F_OBJ(struct mf_httproute, spec, "spec", &mf_httproute_spec_schema,
-             struct mf_httproute_spec, .flags = MF_REQUIRED),
+    MF_F_OBJ(struct mf_httproute, spec, "spec", &mf_httproute_spec_schema, struct mf_httproute_spec,
+             .flags = MF_REQUIRED),
     MF_F_SKIP("status", MF_IGNORED, NULL),
 };
 static const struct mf_schema mf_httproute_schema =

@@ -59,19 +59,19 @@ struct mf_gw_route_kind {
 
 struct mf_gw_route_namespaces {
     struct mf_pos pos;
-    struct mf_str from; /* Same (default) | All | Selector */
+    struct mf_str from;                 /* Same (default) | All | Selector */
     struct mf_label_selector *selector; /* on the route's Namespace labels */
 };
 
 struct mf_gw_allowed_routes {
     struct mf_pos pos;
     struct mf_gw_route_namespaces *namespaces; /* absent = from Same */
-    struct mf_list kinds; /* of struct mf_gw_route_kind; empty = by protocol */
+    struct mf_list kinds;                      /* of struct mf_gw_route_kind; empty = by protocol */
 };
 
 struct mf_gw_listener_tls {
     struct mf_pos pos;
-    struct mf_str mode; /* Terminate (default) | Passthrough */
+    struct mf_str mode;              /* Terminate (default) | Passthrough */
     struct mf_list certificate_refs; /* of struct mf_gw_objref (default kind Secret) */
     struct mf_strmap options;
 };
@@ -102,7 +102,7 @@ struct mf_gw_infrastructure {
 struct mf_gw_frontend_validation {
     struct mf_pos pos;
     struct mf_list ca_certificate_refs; /* of struct mf_gw_objref, 1..8 */
-    struct mf_str mode; /* AllowValidOnly (default) | AllowInsecureFallback */
+    struct mf_str mode;                 /* AllowValidOnly (default) | AllowInsecureFallback */
 };
 
 /* TLSConfig: client certificate validation for some HTTPS listeners. */
@@ -120,7 +120,7 @@ struct mf_gw_tls_port_config {
 struct mf_gw_frontend_tls {
     struct mf_pos pos;
     struct mf_gw_tls_config *default_config; /* "default" */
-    struct mf_list per_port; /* of struct mf_gw_tls_port_config */
+    struct mf_list per_port;                 /* of struct mf_gw_tls_port_config */
 };
 
 struct mf_gw_backend_tls {
@@ -152,8 +152,8 @@ struct mf_gateway {
 
 struct mf_gw_parent_ref {
     struct mf_pos pos;
-    struct mf_str group; /* absent = gateway.networking.k8s.io */
-    struct mf_str kind;  /* absent = Gateway */
+    struct mf_str group;     /* absent = gateway.networking.k8s.io */
+    struct mf_str kind;      /* absent = Gateway */
     struct mf_str namespace; /* absent = the route's namespace */
     struct mf_str name;
     struct mf_str section_name; /* listener name */
@@ -177,9 +177,9 @@ struct mf_http_value_match {
 struct mf_http_route_match {
     struct mf_pos pos;
     struct mf_http_path_match *path; /* absent = PathPrefix "/" */
-    struct mf_list headers;      /* of struct mf_http_value_match */
-    struct mf_list query_params; /* of struct mf_http_value_match */
-    struct mf_str method;        /* absent = any */
+    struct mf_list headers;          /* of struct mf_http_value_match */
+    struct mf_list query_params;     /* of struct mf_http_value_match */
+    struct mf_str method;            /* absent = any */
 };
 
 struct mf_http_header {

@@ -161,8 +161,8 @@ model_gw_check_classes(const struct mf_set *set, struct mf_diags *diags)
             continue;
         close = str_closest(cls->v, cls->len, names, n);
         model_warn(diags, o, &cls->pos, "spec.gatewayClassName",
-                   "no GatewayClass \"%.60s\" is defined in the input%s%s%s",
-                   cls->v, close ? "; did you mean \"" : "", close ? close : "", close ? "\"?" : "");
+                   "no GatewayClass \"%.60s\" is defined in the input%s%s%s", cls->v,
+                   close ? "; did you mean \"" : "", close ? close : "", close ? "\"?" : "");
     }
 }
 
