@@ -18,7 +18,13 @@
  *     whose name no such object can have is an error, and so is any name
  *     holding an unexpanded template placeholder;
  *   - header names in one match, or in one header modifier, must differ
- *     case-insensitively (upstream silently ignores all but the first).
+ *     case-insensitively (upstream silently ignores all but the first);
+ *   - header values holding control characters are refused (they would
+ *     corrupt the header block on the wire).
+ * Where the standard and experimental CRD channels differ, the experimental
+ * rule is used (repeated parentRefs may differ by port, not only sectionName).
+ * "At most 128 matches per route" follows the CEL rule (<= 128), not its
+ * message ("less than 128").
  *
  * Implemented HTTPRoute features: parentRefs (sectionName, port), hostnames,
  * named rules, path/header/query/method matches (RegularExpression compiled
