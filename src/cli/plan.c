@@ -1,14 +1,202 @@
-/* metalgate plan: print what the manifests ask for. Filled in with IPAM. */
+/* metalgate plan: what the manifests ask for, on this node, now. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/internal.h"
+#include "core/fileio.h"
+#include "plan/plan.h"
+
+#define CLI_STATE_FILE "allocations.json"
+#define CLI_STATE_MAX (256u * 1024 * 1024)
+
+struct cli_plan_opts {
+    struct cli_inputs in;
+    struct model_options model;
+    const char *node;
+    const char *state_dir;
+    bool json;
+    bool save;
+};
+
+static void
+cli_plan_help(void)
+{
+    printf("Usage: metalgate plan -f PATH [-f PATH...] [OPTIONS]\n"
+           "\n"
+           "Prints the plan: the addresses each LoadBalancer Service and Gateway gets, the\n"
+           "prefixes announced to each BGP peer (and from which nodes), and the peers.\n"
+           "\n"
+           "Options:\n"
+           "  -f, --file PATH             manifest file or directory (repeatable)\n"
+           "      --node NAME             this node (its Node manifest gives labels)\n"
+           "      --state DIR             allocation state directory (sticky addresses)\n"
+           "      --save                  write the new allocations to --state DIR\n"
+           "  -o, --output text|json      output format (default text)\n"
+           "      --metallb-namespace NS  namespace of MetalLB objects (default metallb-system)\n"
+           "  -h, --help                  show this help\n"
+           "\n"
+           "Exit codes: 0 ok, 1 invalid manifests, 2 usage error, 3 runtime failure.\n");
+}
+
+/* Reads DIR/allocations.json; a missing file is an empty state, a corrupt
+ * one is reported and ignored (rebuilt on --save). */
+static void
+cli_read_state(const char *dir, struct plan_state *st)
+{
+    char path[4096], err[256];
+    char *text;
+    size_t len, skipped;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, CLI_STATE_FILE);
+    if (file_read_all(path, CLI_STATE_MAX, &text, &len) != 0) {
+        if (errno != ENOENT)
+            fprintf(stderr, "metalgate: warning: cannot read state %s: %s; starting empty\n", path,
+                    strerror(errno));
+        return;
+    }
+    if (plan_state_parse(st, text, len, &skipped, err, sizeof(err)) != 0)
+        fprintf(stderr, "metalgate: warning: state %s is corrupt (%s); starting empty\n", path, err);
+    else if (skipped > 0)
+        fprintf(stderr, "metalgate: warning: state %s: %zu malformed entries ignored\n", path,
+                skipped);
+    free(text);
+}
+
+static int
+cli_save_state(const char *dir, const struct plan *p)
+{
+    struct plan_state st;
+    char path[4096];
+    char *text;
+    int rc = -1;
+
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "metalgate: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    plan_state_init(&st);
+    snprintf(path, sizeof(path), "%s/%s", dir, CLI_STATE_FILE);
+    if (plan_to_state(p, &st) == 0 && (text = plan_state_render(&st)) != NULL) {
+        rc = file_write_atomic(path, text, strlen(text));
+        if (rc != 0)
+            fprintf(stderr, "metalgate: cannot write %s: %s\n", path, strerror(errno));
+        free(text);
+    }
+    plan_state_free(&st);
+    return rc;
+}
+
+static int
+cli_plan_parse(int argc, char **argv, struct cli_plan_opts *o)
+{
+    static const struct option longopts[] = {
+        {"file", required_argument, NULL, 'f'},   {"node", required_argument, NULL, 'n'},
+        {"state", required_argument, NULL, 's'},  {"save", no_argument, NULL, 'S'},
+        {"output", required_argument, NULL, 'o'}, {"metallb-namespace", required_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+f:o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (cli_inputs_add(&o->in, optarg) != 0)
+                return CLI_EXIT_RUNTIME;
+            break;
+        case 'n':
+            o->node = optarg;
+            break;
+        case 's':
+            o->state_dir = optarg;
+            break;
+        case 'S':
+            o->save = true;
+            break;
+        case 'o':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+                return cli_usage_error("plan", "-o takes text or json, not '%s'", optarg);
+            o->json = strcmp(optarg, "json") == 0;
+            break;
+        case 'N':
+            o->model.metallb_namespace = optarg;
+            break;
+        case 'h':
+            cli_plan_help();
+            return -1;
+        default:
+            return cli_usage_error("plan", "invalid option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("plan", "unexpected argument '%s' (use -f PATH)", argv[optind]);
+    if (o->in.n == 0)
+        return cli_usage_error("plan", "no manifests given (use -f PATH)");
+    if (o->save && o->state_dir == NULL)
+        return cli_usage_error("plan", "--save needs --state DIR");
+    return 0;
+}
+
+static int
+cli_plan_print(const struct plan *p, bool json)
+{
+    if (json) {
+        char *text = plan_render_json(p);
+        if (text == NULL)
+            return CLI_EXIT_RUNTIME;
+        printf("%s\n", text);
+        free(text);
+    } else {
+        plan_render_text(p, stdout);
+    }
+    return CLI_EXIT_OK;
+}
 
 int
 cli_plan(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "metalgate: plan is not implemented yet\n");
-    return CLI_EXIT_RUNTIME;
+    struct cli_plan_opts o;
+    struct mf_set set;
+    struct mf_diags diags;
+    struct plan_state st;
+    struct plan *p = NULL;
+    const char *why;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    rc = cli_plan_parse(argc, argv, &o);
+    if (rc != 0) {
+        cli_inputs_free(&o.in);
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    }
+    mf_set_init(&set);
+    mf_diags_init(&diags);
+    plan_state_init(&st);
+    rc = cli_load(&o.in, &o.model, &set, &diags);
+    mf_diags_print(&diags, stderr, false);
+    if (rc == CLI_EXIT_OK) {
+        struct plan_input in = {&set, o.node, o.model.metallb_namespace, &st};
+        if (o.state_dir != NULL)
+            cli_read_state(o.state_dir, &st);
+        p = plan_build(&in, &why);
+        if (p == NULL) {
+            fprintf(stderr, "metalgate: cannot plan: %s\n", why);
+            rc = CLI_EXIT_RUNTIME;
+        } else {
+            rc = cli_plan_print(p, o.json);
+            if (rc == CLI_EXIT_OK && o.save && cli_save_state(o.state_dir, p) != 0)
+                rc = CLI_EXIT_RUNTIME;
+        }
+    }
+    plan_free(p);
+    plan_state_free(&st);
+    mf_diags_free(&diags);
+    mf_set_free(&set);
+    cli_inputs_free(&o.in);
+    return rc;
 }

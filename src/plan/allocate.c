@@ -1,0 +1,372 @@
+/* IPAM requests from Services and our Gateways, and the services section. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plan/internal.h"
+
+/* ---- pools ------------------------------------------------------------- */
+
+static void
+plan_pool_namespaces(struct plan_ctx *c, const struct mf_pool_allocation *a, struct ipam_pool *pool)
+{
+    const struct mf_set *set = c->in->set;
+    const char **names = plan_alloc(c, (a->namespaces.n + set->n + 1) * sizeof(*names));
+    const struct mf_object *o;
+    size_t n = 0, cur = 0;
+
+    for (uint32_t i = 0; i < a->namespaces.n; i++)
+        names[n++] = MF_LIST_AT(a->namespaces, struct mf_str, i)->v;
+    while (a->namespace_selectors.n > 0 && (o = mf_set_next(set, MF_KIND_NAMESPACE, &cur))) {
+        for (uint32_t i = 0; i < a->namespace_selectors.n; i++)
+            if (mf_label_selector_matches(
+                    MF_LIST_AT(a->namespace_selectors, struct mf_label_selector, i),
+                    &o->meta.labels)) {
+                names[n++] = o->name;
+                break;
+            }
+    }
+    pool->has_namespace_rules = a->namespaces.n > 0 || a->namespace_selectors.n > 0;
+    pool->namespaces = names;
+    pool->n_namespaces = plan_sort_unique(names, n);
+}
+
+static void
+plan_pool_from(struct plan_ctx *c, const struct mf_object *o, struct ipam_pool *pool)
+{
+    const struct mf_pool_spec *spec = ((const struct mf_ipaddresspool *)o->body)->spec;
+    struct ipam_range *ranges = plan_alloc(c, (spec->addresses.n + 1) * sizeof(*ranges));
+    size_t n = 0;
+
+    for (uint32_t i = 0; i < spec->addresses.n; i++) {
+        const struct mf_str *e = MF_LIST_AT(spec->addresses, struct mf_str, i);
+        const char *err;
+        if (mf_parse_pool_entry(e->v, e->len, &ranges[n].first, &ranges[n].last, &err) == 0)
+            n++;
+    }
+    pool->name = o->name;
+    pool->ranges = ranges;
+    pool->n_ranges = n;
+    pool->auto_assign = !spec->auto_assign.set || spec->auto_assign.v;
+    pool->avoid_buggy_ips = spec->avoid_buggy_ips.set && spec->avoid_buggy_ips.v;
+    if (spec->service_allocation != NULL) {
+        const struct mf_pool_allocation *a = spec->service_allocation;
+        pool->has_allocation = true;
+        pool->priority = a->priority.set ? a->priority.v : 0;
+        pool->has_service_selectors = a->service_selectors.n > 0;
+        plan_pool_namespaces(c, a, pool);
+    }
+}
+
+static void
+plan_collect_pools(struct plan_ctx *c)
+{
+    const struct mf_set *set = c->in->set;
+    const struct mf_object *o;
+    size_t cur = 0;
+
+    c->pools = plan_alloc(c, (set->n + 1) * sizeof(*c->pools));
+    c->pool_objs = plan_alloc(c, (set->n + 1) * sizeof(*c->pool_objs));
+    while ((o = mf_set_next(set, MF_KIND_IPADDRESSPOOL, &cur)) != NULL) {
+        if (!plan_metallb_usable(c, o) || ((const struct mf_ipaddresspool *)o->body)->spec == NULL)
+            continue;
+        c->pool_objs[c->npools] = o;
+        plan_pool_from(c, o, &c->pools[c->npools]);
+        c->npools++;
+    }
+}
+
+/* serviceSelectors of a pool against the requesting object's labels. */
+static bool
+plan_pool_selects(void *ctx, size_t pool, size_t request)
+{
+    struct plan_ctx *c = ctx;
+    const struct mf_pool_spec *spec =
+        ((const struct mf_ipaddresspool *)c->pool_objs[pool]->body)->spec;
+    const struct mf_list *sels = &spec->service_allocation->service_selectors;
+
+    for (uint32_t i = 0; i < sels->n; i++)
+        if (mf_label_selector_matches(MF_LIST_AT(*sels, struct mf_label_selector, i),
+                                      &c->subjects[request].obj->meta.labels))
+            return true;
+    return false;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+/* creationTimestamp as seconds since the epoch; absent sorts first. */
+static int64_t
+plan_created(const struct mf_object *o)
+{
+    struct tm tm;
+    const struct mf_str *ts = &o->meta.creation_timestamp;
+
+    memset(&tm, 0, sizeof(tm));
+    if (ts->v == NULL || sscanf(ts->v, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+                                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm);
+}
+
+/* MetalLB's backend key for ETP=Local: the selector in a canonical form. */
+static const char *
+plan_backend_key(struct plan_ctx *c, const struct mf_strmap *selector)
+{
+    const char **kv = plan_alloc(c, (selector->n + 1) * sizeof(*kv));
+    size_t len = 1;
+    char *out;
+
+    for (uint32_t i = 0; i < selector->n; i++) {
+        char buf[600];
+        snprintf(buf, sizeof(buf), "%s=%s", selector->v[i].key.v, selector->v[i].value.v);
+        kv[i] = plan_strdup(c, buf);
+        len += strlen(kv[i]) + 1;
+    }
+    size_t n = plan_sort_unique(kv, selector->n), at = 0;
+
+    out = plan_alloc(c, len);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(kv[i]);
+        if (i)
+            out[at++] = ',';
+        memcpy(out + at, kv[i], l);
+        at += l;
+    }
+    out[at] = '\0';
+    return out;
+}
+
+static enum ipam_proto
+plan_proto(enum mf_l4_protocol p)
+{
+    return p == MF_PROTO_UDP ? IPAM_PROTO_UDP : p == MF_PROTO_SCTP ? IPAM_PROTO_SCTP : IPAM_PROTO_TCP;
+}
+
+static void
+plan_request_service(struct plan_ctx *c, const struct mf_object *o, struct ipam_request *r,
+                     struct plan_subject *s)
+{
+    const struct mf_service *svc = o->body;
+    struct mf_service_families fam;
+    struct ipam_port *ports = plan_alloc(c, (svc->spec->ports.n + 1) * sizeof(*ports));
+
+    mf_service_families(svc->spec, &fam);
+    if (fam.policy == MF_FAMILY_SINGLE)
+        r->policy = fam.primary == IP_FAMILY_V6 ? IPAM_SINGLE_V6 : IPAM_SINGLE_V4;
+    else
+        r->policy = fam.policy == MF_FAMILY_PREFER_DUAL ? IPAM_PREFER_DUAL : IPAM_REQUIRE_DUAL;
+    r->primary = fam.primary;
+    r->kind = IPAM_KIND_SERVICE;
+    r->requested_ips = svc->lb.requested;
+    r->n_requested_ips = svc->lb.nrequested;
+    r->requested_pool = svc->lb.address_pool ? svc->lb.address_pool->v : NULL;
+    r->sharing_key = svc->lb.allow_shared_ip ? svc->lb.allow_shared_ip->v : "";
+    s->etp_local = svc->spec->etp_local;
+    r->backend_key = s->etp_local ? plan_backend_key(c, &svc->spec->selector) : "";
+    for (uint32_t i = 0; i < svc->spec->ports.n; i++) {
+        const struct mf_service_port *p = MF_LIST_AT(svc->spec->ports, struct mf_service_port, i);
+        ports[i].proto = plan_proto(p->proto);
+        ports[i].port = (uint16_t)p->port.v;
+    }
+    r->ports = ports;
+    r->n_ports = svc->spec->ports.n;
+}
+
+/* A Gateway's MetalLB annotation: the stable spelling wins over the old one. */
+static const char *
+plan_gateway_annotation(const struct mf_gw_infrastructure *inf, const char *key, const char *old)
+{
+    const struct mf_str *v;
+
+    if (inf == NULL)
+        return NULL;
+    v = mf_strmap_get(&inf->annotations, key);
+    if (v == NULL)
+        v = mf_strmap_get(&inf->annotations, old);
+    return v ? v->v : NULL;
+}
+
+static void
+plan_gateway_addresses(struct plan_ctx *c, const struct mf_gateway_spec *spec,
+                       struct ipam_request *r)
+{
+    struct ip_addr *ips = plan_alloc(c, 2 * sizeof(*ips));
+    const char *lb = plan_gateway_annotation(spec->infrastructure, MF_ANN_LB_IPS, MF_ANN_OLD_LB_IPS);
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < spec->addresses.n; i++) {
+        const struct mf_gw_address *a = MF_LIST_AT(spec->addresses, struct mf_gw_address, i);
+        if (a->type.v != NULL && !mf_str_eq(&a->type, "IPAddress")) {
+            r->request_error = plan_strdup(c, "only addresses of type IPAddress are supported");
+            return;
+        }
+        if (a->value.v == NULL)
+            continue;
+        if (n == 2 || ip_parse(a->value.v, a->value.len, &ips[n]) != 0) {
+            r->request_error = plan_strdup(c, "spec.addresses: at most one IPv4 and one IPv6 address");
+            return;
+        }
+        n++;
+    }
+    if (n == 0 && lb != NULL) {
+        const char *err;
+        if (mf_parse_lb_ips(lb, strlen(lb), ips, &n, &err) != 0)
+            r->request_error = plan_strdup(c, err);
+    }
+    r->requested_ips = ips;
+    r->n_requested_ips = n;
+    r->policy = n == 2 ? IPAM_REQUIRE_DUAL : (n == 1 && ips[0].family == IP_FAMILY_V6 ? IPAM_SINGLE_V6 : IPAM_SINGLE_V4);
+    r->primary = n ? ips[0].family : IP_FAMILY_V4;
+}
+
+static void
+plan_request_gateway(struct plan_ctx *c, const struct mf_object *o, struct ipam_request *r)
+{
+    const struct mf_gateway_spec *spec = ((const struct mf_gateway *)o->body)->spec;
+    struct ipam_port *ports = plan_alloc(c, (spec->listeners.n + 1) * sizeof(*ports));
+    const char *shared = plan_gateway_annotation(spec->infrastructure, MF_ANN_ALLOW_SHARED_IP,
+                                                 MF_ANN_OLD_ALLOW_SHARED_IP);
+
+    r->kind = IPAM_KIND_GATEWAY;
+    plan_gateway_addresses(c, spec, r);
+    r->requested_pool = plan_gateway_annotation(spec->infrastructure, MF_ANN_ADDRESS_POOL,
+                                                MF_ANN_OLD_ADDRESS_POOL);
+    r->sharing_key = shared ? shared : "";
+    r->backend_key = "";
+    for (uint32_t i = 0; i < spec->listeners.n; i++) {
+        const struct mf_gw_listener *l = MF_LIST_AT(spec->listeners, struct mf_gw_listener, i);
+        ports[i].proto = mf_str_eq(&l->protocol, "UDP") ? IPAM_PROTO_UDP : IPAM_PROTO_TCP;
+        ports[i].port = (uint16_t)l->port.v;
+    }
+    r->ports = ports;
+    r->n_ports = spec->listeners.n;
+}
+
+/* Gateways we serve: their GatewayClass names our controller. */
+static bool
+plan_gateway_is_ours(const struct plan_ctx *c, const struct mf_gateway *gw)
+{
+    const struct mf_object *o;
+    size_t cur = 0;
+
+    if (gw->spec == NULL || gw->spec->gateway_class_name.v == NULL)
+        return false;
+    while ((o = mf_set_next(c->in->set, MF_KIND_GATEWAYCLASS, &cur)) != NULL) {
+        const struct mf_gatewayclass *gc = o->body;
+        if (o->errors == 0 && strcmp(o->name, gw->spec->gateway_class_name.v) == 0)
+            return gc->spec != NULL && mf_str_eq(&gc->spec->controller_name, PLAN_GATEWAY_CONTROLLER);
+    }
+    return false;
+}
+
+static bool
+plan_wants_address(const struct plan_ctx *c, const struct mf_object *o)
+{
+    if (o->errors != 0)
+        return false;
+    if (o->kind->id == MF_KIND_SERVICE) {
+        const struct mf_service *svc = o->body;
+        /* Like MetalLB without --lb-class: only Services without a class. */
+        return svc->spec != NULL && svc->spec->type_id == MF_SERVICE_LOADBALANCER &&
+               svc->spec->load_balancer_class.v == NULL;
+    }
+    return o->kind->id == MF_KIND_GATEWAY && plan_gateway_is_ours(c, o->body);
+}
+
+static void
+plan_collect_requests(struct plan_ctx *c)
+{
+    const struct mf_set *set = c->in->set;
+
+    c->reqs = plan_alloc(c, (set->n + 1) * sizeof(*c->reqs));
+    c->subjects = plan_alloc(c, (set->n + 1) * sizeof(*c->subjects));
+    for (size_t i = 0; i < set->n; i++) {
+        const struct mf_object *o = &set->objects[i];
+        struct ipam_request *r = &c->reqs[c->nreqs];
+        struct plan_subject *s = &c->subjects[c->nreqs];
+        const struct plan_alloc *prev;
+
+        if (!plan_wants_address(c, o))
+            continue;
+        s->obj = o;
+        s->is_gateway = o->kind->id == MF_KIND_GATEWAY;
+        r->ns = o->ns;
+        r->name = o->name;
+        r->created = plan_created(o);
+        if (s->is_gateway)
+            plan_request_gateway(c, o, r);
+        else
+            plan_request_service(c, o, r, s);
+        prev = c->in->state ? plan_state_find(c->in->state, o->kind->name, o->ns, o->name) : NULL;
+        if (prev != NULL) {
+            r->prev_ips = prev->ips;
+            r->n_prev_ips = prev->nips;
+        }
+        c->nreqs++;
+    }
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+static int
+plan_service_cmp(const void *a, const void *b)
+{
+    const struct plan_service *x = a, *y = b;
+    int r = strcmp(x->ns, y->ns);
+
+    if (r == 0)
+        r = strcmp(x->name, y->name);
+    if (r == 0)
+        r = strcmp(x->kind, y->kind);
+    return r;
+}
+
+static void
+plan_fill_services(struct plan_ctx *c)
+{
+    struct plan *p = c->p;
+
+    p->services = plan_alloc(c, (c->nreqs + 1) * sizeof(*p->services));
+    for (size_t i = 0; i < c->nreqs; i++) {
+        const struct ipam_result *r = &c->out.results[i];
+        struct plan_service *s = &p->services[i];
+
+        s->kind = c->subjects[i].obj->kind->name;
+        s->ns = c->reqs[i].ns;
+        s->name = c->reqs[i].name;
+        memcpy(s->ips, r->ips, sizeof(s->ips));
+        s->nips = r->n_ips;
+        s->pool = r->pool;
+        s->sharing_key = r->sharing_key && r->sharing_key[0] ? r->sharing_key : NULL;
+        s->status = r->status == IPAM_ALLOCATED ? PLAN_ALLOCATED
+                    : r->status == IPAM_PENDING ? PLAN_PENDING : PLAN_ERROR;
+        s->reason = r->reason ? r->reason : r->note;
+    }
+    p->nservices = c->nreqs;
+    qsort(p->services, p->nservices, sizeof(*p->services), plan_service_cmp);
+}
+
+int
+plan_allocate(struct plan_ctx *c)
+{
+    struct ipam_input in;
+
+    plan_collect_pools(c);
+    plan_collect_requests(c);
+    memset(&in, 0, sizeof(in));
+    in.pools = c->pools;
+    in.n_pools = c->npools;
+    in.requests = c->reqs;
+    in.n_requests = c->nreqs;
+    in.selects = plan_pool_selects;
+    in.ctx = c;
+    if (ipam_allocate(&in, &c->p->arena, &c->out) != 0) {
+        c->error = c->out.error ? c->out.error : "address allocation failed";
+        return -1;
+    }
+    plan_fill_services(c);
+    return 0;
+}

@@ -1,0 +1,59 @@
+/* The plan builder's working state, shared by its files. Internal to plan/. */
+#ifndef METALGATE_PLAN_INTERNAL_H
+#define METALGATE_PLAN_INTERNAL_H
+
+#include "ipam/ipam.h"
+#include "plan/plan.h"
+
+/* The controller name our GatewayClasses carry. */
+#define PLAN_GATEWAY_CONTROLLER "metalgate.io/gateway-controller"
+
+struct plan_node {
+    const char *name;
+    const struct mf_strmap *labels; /* never NULL */
+    bool excluded; /* exclude-from-external-load-balancers, or NetworkUnavailable */
+};
+
+/* An object that asked IPAM for addresses. */
+struct plan_subject {
+    const struct mf_object *obj;
+    bool is_gateway;
+    bool etp_local; /* Services only */
+};
+
+struct plan_ctx {
+    const struct plan_input *in;
+    struct plan *p;
+    const char *mlns; /* MetalLB namespace */
+    struct plan_node *nodes;
+    size_t nnodes;
+    const struct mf_object **pool_objs;
+    struct ipam_pool *pools;
+    size_t npools;
+    struct plan_subject *subjects;
+    struct ipam_request *reqs;
+    size_t nreqs;
+    struct ipam_output out;
+    const char *error; /* why plan_build failed */
+};
+
+/* Allocation helpers on the plan's arena; they abort the process on OOM,
+ * as configuration-time allocations do (docs/architecture.md). */
+void *plan_alloc(struct plan_ctx *c, size_t size);
+const char *plan_strdup(struct plan_ctx *c, const char *s);
+
+/* True for an object of MetalLB's kinds that plan may use. */
+bool plan_metallb_usable(const struct plan_ctx *c, const struct mf_object *o);
+
+void plan_collect_nodes(struct plan_ctx *c);
+int plan_allocate(struct plan_ctx *c);
+void plan_build_advertisements(struct plan_ctx *c);
+void plan_build_peers(struct plan_ctx *c);
+
+/* Whether peer (a usable BGPPeer) opens a session from node (its nodeSelectors). */
+bool plan_peer_on_node(const struct mf_object *peer, const struct plan_node *node);
+
+/* Sorts an array of C strings and drops duplicates; returns the new count. */
+size_t plan_sort_unique(const char **v, size_t n);
+
+#endif

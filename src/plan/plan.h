@@ -1,0 +1,120 @@
+/*
+ * plan/: pass three of the pipeline, pure. (manifests as a checked model,
+ * node identity, persisted allocations) -> the plan: which Service or
+ * Gateway holds which addresses, which prefixes go to which BGP peers with
+ * which attributes, and from which nodes. Same inputs, same plan, on every
+ * node. The runtime reconciles the running plan towards a new one.
+ *
+ * The JSON rendering is a contract (docs/cli.md, "Plan JSON"): fields may be
+ * added, never removed.
+ */
+#ifndef METALGATE_PLAN_H
+#define METALGATE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/arena.h"
+#include "core/ipaddr.h"
+#include "manifest/manifest.h"
+#include "plan/state.h"
+
+enum plan_status {
+    PLAN_ALLOCATED,
+    PLAN_PENDING, /* could not be served now; may be later (pool exhausted) */
+    PLAN_ERROR,   /* asks for something that cannot work (unknown pool, bad IP) */
+};
+
+struct plan_service {
+    const char *kind; /* "Service" or "Gateway" */
+    const char *ns;
+    const char *name;
+    struct ip_addr ips[2];
+    size_t nips;
+    const char *pool;        /* NULL when none */
+    const char *sharing_key; /* NULL when not shared */
+    enum plan_status status;
+    const char *reason; /* NULL when allocated without remark */
+};
+
+struct plan_large_community {
+    uint32_t global, local1, local2;
+};
+
+struct plan_advertisement {
+    struct ip_prefix prefix;
+    const char **services; /* "ns/name", sorted */
+    size_t nservices;
+    const char **peers; /* BGPPeer names, sorted */
+    size_t npeers;
+    bool has_local_pref;
+    uint32_t local_pref;
+    uint32_t *communities; /* (A << 16) | B, sorted, unique */
+    size_t ncommunities;
+    struct plan_large_community *large; /* sorted, unique */
+    size_t nlarge;
+    const char **nodes; /* nodes that announce it now, sorted */
+    size_t nnodes;
+    const char *reason; /* why no node announces it, or NULL */
+};
+
+struct plan_peer {
+    const char *name;
+    struct ip_addr address;
+    uint32_t asn;       /* 0 with dynamic_asn set */
+    const char *dynamic_asn; /* "internal", "external" or NULL */
+    uint32_t my_asn;
+    uint16_t port;
+    uint32_t hold_time;      /* seconds */
+    uint32_t keepalive_time; /* seconds */
+    uint32_t connect_time;   /* seconds, 0 = default */
+    const char *bfd_profile; /* NULL when none */
+    const char *password;    /* TCP MD5 key, NULL when none */
+    bool has_source_address;
+    struct ip_addr source_address;
+    bool has_router_id;
+    struct ip_addr router_id;
+    bool ebgp_multihop;
+    bool graceful_restart;
+    const char **nodes; /* nodes that open this session, sorted */
+    size_t nnodes;
+};
+
+struct plan {
+    const char *node; /* this node's name, or NULL */
+    struct plan_service *services;
+    size_t nservices;
+    struct plan_advertisement *advertisements;
+    size_t nadvertisements;
+    struct plan_peer *peers;
+    size_t npeers;
+    struct arena arena; /* everything above lives here */
+};
+
+struct plan_input {
+    const struct mf_set *set;      /* checked objects (model_check found no error) */
+    const char *node;              /* --node, or NULL */
+    const char *metallb_namespace; /* default "metallb-system" */
+    const struct plan_state *state; /* previous allocations, or NULL */
+};
+
+/*
+ * Computes the plan. Returns NULL when the input cannot be planned at all
+ * (*error says why; static or owned by the input) -- problems of single
+ * objects never do that, they show in the plan.
+ */
+struct plan *plan_build(const struct plan_input *in, const char **error);
+void plan_free(struct plan *p);
+
+/* The allocations of a plan as state, to persist (plan --save, run). */
+int plan_to_state(const struct plan *p, struct plan_state *st);
+
+/* Renders the plan as JSON (malloc'ed text, free() it) or as a text table. */
+char *plan_render_json(const struct plan *p);
+void plan_render_text(const struct plan *p, FILE *out);
+
+const char *plan_status_name(enum plan_status s);
+
+#endif
