@@ -145,6 +145,43 @@ mf_core_check_qualified_name(struct mf_ctx *ctx, const void *value, const char *
                  s->v);
 }
 
+/*
+ * mf_check_label_map, skipping the empty slots a map given twice in one
+ * mapping (a duplicate key, already reported) leaves behind.
+ */
+static void
+mf_core_check_label_map(struct mf_ctx *ctx, const void *value, const char *path)
+{
+    const struct mf_strmap *m = value;
+    char kpath[MF_PATH_MAX];
+
+    for (uint32_t i = 0; i < m->n; i++) {
+        if (m->v[i].key.v == NULL)
+            continue;
+        mf_path_key(kpath, path, m->v[i].key.v);
+        mf_check_label_key(ctx, &m->v[i].key, kpath);
+        mf_check_label_value(ctx, &m->v[i].value, kpath);
+    }
+}
+
+/*
+ * List entries: the decoder runs a list's check even on an entry it could not
+ * decode (already reported), so the shared checks are wrapped.
+ */
+static void
+mf_core_check_ip_entry(struct mf_ctx *ctx, const void *value, const char *path)
+{
+    if (((const struct mf_str *)value)->v != NULL)
+        mf_check_ip(ctx, value, path);
+}
+
+static void
+mf_core_check_cidr_entry(struct mf_ctx *ctx, const void *value, const char *path)
+{
+    if (((const struct mf_str *)value)->v != NULL)
+        mf_check_cidr(ctx, value, path);
+}
+
 /* Port names: an RFC 1123 label; "" counts as unset, as in Kubernetes. */
 static void
 mf_core_check_port_name(struct mf_ctx *ctx, const void *value, const char *path)
@@ -355,6 +392,8 @@ mf_check_source_range(struct mf_ctx *ctx, const void *value, const char *path)
     size_t len = s->len;
     struct ip_prefix p;
 
+    if (v == NULL) /* not a string: reported */
+        return;
     while (len > 0 && (*v == ' ' || *v == '\t'))
         v++, len--;
     while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
@@ -372,6 +411,8 @@ mf_check_cluster_ips_entry(struct mf_ctx *ctx, const void *value, const char *pa
 {
     const struct mf_str *s = value;
 
+    if (s->v == NULL) /* not a string: reported */
+        return;
     if (s->len == 0)
         mf_error(ctx, &s->pos, path, "must be a valid IP address or \"None\"");
     else
@@ -631,7 +672,7 @@ static const struct mf_field mf_service_spec_fields[] = {
     MF_F_STR(struct mf_service_spec, type, "type", .check = mf_check_service_type),
     MF_F_OBJLIST(struct mf_service_spec, ports, "ports", &mf_service_port_schema,
                  struct mf_service_port),
-    MF_F_STRMAP(struct mf_service_spec, selector, "selector", .check = mf_check_label_map),
+    MF_F_STRMAP(struct mf_service_spec, selector, "selector", .check = mf_core_check_label_map),
     MF_F_STR(struct mf_service_spec, cluster_ip, "clusterIP", .check = mf_check_cluster_ip),
     MF_F_STRLIST(struct mf_service_spec, cluster_ips, "clusterIPs",
                  .check = mf_check_cluster_ips_entry),
@@ -658,7 +699,8 @@ static const struct mf_field mf_service_spec_fields[] = {
              .max = 65535),
     MF_F_BOOL(struct mf_service_spec, publish_not_ready_addresses, "publishNotReadyAddresses"),
     MF_F_STR(struct mf_service_spec, external_name, "externalName"),
-    MF_F_STRLIST(struct mf_service_spec, external_ips, "externalIPs", .check = mf_check_ip),
+    MF_F_STRLIST(struct mf_service_spec, external_ips, "externalIPs",
+                 .check = mf_core_check_ip_entry),
     MF_F_SKIP("trafficDistribution", MF_UNSUPPORTED,
               "metalgate does not prefer topologically close endpoints"),
 };
@@ -977,6 +1019,8 @@ mf_secret_merge(struct mf_ctx *ctx, struct mf_secret *s)
     for (uint32_t i = 0; i < s->data.n; i++) {
         const struct mf_kv *kv = &s->data.v[i];
 
+        if (kv->key.v == NULL) /* a map given twice (duplicate key) leaves holes */
+            continue;
         mf_path_key(p, "data", kv->key.v);
         mf_secret_check_key(ctx, &kv->key, p);
         memset(&e, 0, sizeof(e));
@@ -988,6 +1032,8 @@ mf_secret_merge(struct mf_ctx *ctx, struct mf_secret *s)
     for (uint32_t i = 0; i < s->string_data.n; i++) {
         const struct mf_kv *kv = &s->string_data.v[i];
 
+        if (kv->key.v == NULL)
+            continue;
         mf_path_key(p, "stringData", kv->key.v);
         mf_secret_check_key(ctx, &kv->key, p);
         e.key = kv->key.v;
@@ -1128,6 +1174,14 @@ static const struct mf_field mf_taint_fields[] = {
 };
 static const struct mf_schema mf_taint_schema = MF_SCHEMA("taint", mf_taint_fields, NULL);
 
+static bool
+mf_core_prefix(const struct mf_str *s, struct ip_prefix *out)
+{
+    const char *why;
+
+    return s->v != NULL && ip_prefix_parse(s->v, s->len, out, &why) == 0;
+}
+
 /* Taints are unique by (key, effect); podCIDRs hold one CIDR per family. */
 static void
 mf_validate_node_spec(struct mf_ctx *ctx, void *obj, const char *path)
@@ -1135,7 +1189,6 @@ mf_validate_node_spec(struct mf_ctx *ctx, void *obj, const char *path)
     struct mf_node_spec *s = obj;
     char lpath[MF_PATH_MAX], p[MF_PATH_MAX];
     struct ip_prefix a, b;
-    const char *why;
 
     mf_path_field(lpath, path, "taints");
     for (uint32_t i = 0; i < s->taints.n; i++) {
@@ -1151,11 +1204,8 @@ mf_validate_node_spec(struct mf_ctx *ctx, void *obj, const char *path)
     }
     mf_path_field(lpath, path, "podCIDRs");
     mf_core_check_count(ctx, &s->pod_cidrs, 2, lpath);
-    if (s->pod_cidrs.n == 2 &&
-        ip_prefix_parse(MF_LIST_AT(s->pod_cidrs, struct mf_str, 0)->v,
-                        MF_LIST_AT(s->pod_cidrs, struct mf_str, 0)->len, &a, &why) == 0 &&
-        ip_prefix_parse(MF_LIST_AT(s->pod_cidrs, struct mf_str, 1)->v,
-                        MF_LIST_AT(s->pod_cidrs, struct mf_str, 1)->len, &b, &why) == 0 &&
+    if (s->pod_cidrs.n == 2 && mf_core_prefix(MF_LIST_AT(s->pod_cidrs, struct mf_str, 0), &a) &&
+        mf_core_prefix(MF_LIST_AT(s->pod_cidrs, struct mf_str, 1), &b) &&
         a.addr.family == b.addr.family)
         mf_error(ctx, &s->pod_cidrs.pos, lpath,
                  "may specify no more than one CIDR for each IP family");
@@ -1166,7 +1216,7 @@ mf_validate_node_spec(struct mf_ctx *ctx, void *obj, const char *path)
 
 static const struct mf_field mf_node_spec_fields[] = {
     MF_F_STR(struct mf_node_spec, pod_cidr, "podCIDR", .check = mf_check_cidr),
-    MF_F_STRLIST(struct mf_node_spec, pod_cidrs, "podCIDRs", .check = mf_check_cidr),
+    MF_F_STRLIST(struct mf_node_spec, pod_cidrs, "podCIDRs", .check = mf_core_check_cidr_entry),
     MF_F_STR(struct mf_node_spec, provider_id, "providerID"),
     MF_F_BOOL(struct mf_node_spec, unschedulable, "unschedulable"),
     MF_F_OBJLIST(struct mf_node_spec, taints, "taints", &mf_taint_schema, struct mf_node_taint),
@@ -1357,7 +1407,7 @@ static const struct mf_field mf_endpoint_fields[] = {
     MF_F_OBJ(struct mf_endpoint, target_ref, "targetRef", &mf_object_ref_schema,
              struct mf_object_ref),
     MF_F_STRMAP(struct mf_endpoint, deprecated_topology, "deprecatedTopology",
-                .check = mf_check_label_map),
+                .check = mf_core_check_label_map),
     MF_F_SKIP("hints", MF_UNSUPPORTED, "topology-aware routing hints are not used"),
 };
 static const struct mf_schema mf_endpoint_schema = MF_SCHEMA("endpoint", mf_endpoint_fields, NULL);
