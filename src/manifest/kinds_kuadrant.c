@@ -114,7 +114,9 @@ mf_kq_check_header_name(struct mf_ctx *ctx, const void *value, const char *path)
 {
     const struct mf_str *s = value;
 
-    if (!mf_kq_is_http_token(s->v, s->len))
+    if (s->len == 0)
+        mf_error(ctx, &s->pos, path, "must not be empty");
+    else if (!mf_kq_is_http_token(s->v, s->len))
         mf_error(ctx, &s->pos, path, "\"%.80s\" is not a valid HTTP header name", s->v);
 }
 
@@ -277,6 +279,21 @@ mf_kq_cel_scan(const char *s, size_t len, char *buf, size_t size)
     return NULL;
 }
 
+/* Length of the first "$NAME" (upper case, 2+ characters) in s, or 0. */
+static size_t
+mf_kq_shell_var(const char *s, size_t len)
+{
+    const char *d = memchr(s, '$', len);
+    size_t n = 1;
+
+    if (d == NULL)
+        return 0;
+    while ((size_t)(d - s) + n < len && (isupper((unsigned char)d[n]) || d[n] == '_' ||
+                                         (n > 1 && isdigit((unsigned char)d[n]))))
+        n++;
+    return n > 2 ? n : 0;
+}
+
 /*
  * INTERIM CEL syntax check, used until policy/cel/ provides a parser: a
  * predicate or expression must be non-blank and have balanced string
@@ -288,9 +305,17 @@ mf_kq_cel_interim_syntax_check(struct mf_ctx *ctx, const void *value, const char
     const struct mf_str *e = value;
     char buf[160];
     const char *why = mf_kq_cel_scan(e->v, e->len, buf, sizeof(buf));
+    size_t var;
 
-    if (why != NULL)
+    if (why != NULL) {
         mf_error(ctx, &e->pos, path, "invalid CEL expression: %s", why);
+        return;
+    }
+    /* "$CLIENT_IP" in a tutorial's predicate is meant for envsubst. */
+    if ((var = mf_kq_shell_var(e->v, e->len)) != 0)
+        mf_warn(ctx, &e->pos, path,
+                "\"%.*s\" looks like an unexpanded shell variable: CEL compares it literally",
+                (int)(var < 64 ? var : 64), strchr(e->v, '$'));
 }
 
 /* ---- targetRef ------------------------------------------------------------ */
@@ -385,7 +410,7 @@ mf_kq_validate_predicate(struct mf_ctx *ctx, void *obj, const char *path)
 }
 
 static const struct mf_field mf_kq_predicate_fields[] = {
-    MF_F_STR(struct mf_policy_predicate, predicate, "predicate", .flags = MF_NONEMPTY,
+    MF_F_STR(struct mf_policy_predicate, predicate, "predicate",
              .check = mf_kq_cel_interim_syntax_check),
     MF_F_RAW(struct mf_policy_predicate, legacy_selector, "selector"),
     MF_F_RAW(struct mf_policy_predicate, legacy_operator, "operator"),
@@ -463,7 +488,10 @@ mf_kq_decode_spec(struct mf_ctx *ctx, const struct mf_raw *raw, const struct mf_
     if (raw->node == NULL)
         return NULL; /* reported as missing by the decoder */
     if (raw->node->kind != YNODE_MAPPING) {
-        mf_error(ctx, &raw->pos, "spec", "expected a mapping");
+        mf_error(ctx, &raw->pos, "spec", "expected a mapping, found %s%.60s%s",
+                 raw->node->kind == YNODE_SEQUENCE ? "a list" : "the string \"",
+                 raw->node->kind == YNODE_SEQUENCE ? "" : raw->node->text,
+                 raw->node->kind == YNODE_SEQUENCE ? "" : "\"");
         return NULL;
     }
     mf_kq_scan_placeholders(&sc, raw->node, "spec");
@@ -561,8 +589,8 @@ static const struct mf_schema mf_rlp_rate_schema =
     MF_SCHEMA("rate", mf_rlp_rate_fields, mf_rlp_validate_rate);
 
 static const struct mf_field mf_rlp_counter_fields[] = {
-    MF_F_STR(struct mf_rlp_counter, expression, "expression",
-             .flags = MF_REQUIRED | MF_NONEMPTY, .check = mf_kq_cel_interim_syntax_check),
+    MF_F_STR(struct mf_rlp_counter, expression, "expression", .flags = MF_REQUIRED,
+             .check = mf_kq_cel_interim_syntax_check),
 };
 static const struct mf_schema mf_rlp_counter_schema =
     MF_SCHEMA("counter", mf_rlp_counter_fields, NULL);
@@ -832,10 +860,25 @@ mf_auth_check_expression(struct mf_ctx *ctx, const struct mf_auth_pattern *e, co
         mf_auth_check_regex(ctx, &e->value, mf_path_field(p, path, "value"));
 }
 
+/* Named patterns (allOf) hold expressions only; a predicate there is the
+ * usual slip, reported once by mf_auth_predicate_in_allof(). */
 static void
 mf_auth_validate_expression(struct mf_ctx *ctx, void *obj, const char *path)
 {
-    mf_auth_check_expression(ctx, obj, path);
+    struct mf_auth_pattern *e = obj;
+
+    if (!mf_kq_str_set(&e->predicate))
+        mf_auth_check_expression(ctx, e, path);
+}
+
+static void
+mf_auth_predicate_in_allof(struct mf_ctx *ctx, const void *value, const char *path)
+{
+    char p[MF_PATH_MAX];
+
+    mf_error(ctx, &((const struct mf_str *)value)->pos, mf_kq_parent(p, path),
+             "unknown field \"predicate\": named patterns (allOf) take selector/operator/value "
+             "expressions only; write CEL predicates in \"when\" or patternMatching instead");
 }
 
 /* PatternExpressionOrRef: exactly one form of condition. */
@@ -868,9 +911,9 @@ static const struct mf_field mf_auth_pattern_fields[] = {
     MF_F_STR(struct mf_auth_pattern, predicate, "predicate",
              .check = mf_kq_cel_interim_syntax_check),
     MF_F_OBJLIST(struct mf_auth_pattern, all, "all", &mf_auth_pattern_schema,
-                 struct mf_auth_pattern),
+                 struct mf_auth_pattern, .flags = MF_NONEMPTY),
     MF_F_OBJLIST(struct mf_auth_pattern, any, "any", &mf_auth_pattern_schema,
-                 struct mf_auth_pattern),
+                 struct mf_auth_pattern, .flags = MF_NONEMPTY),
 };
 static const struct mf_schema mf_auth_pattern_schema =
     MF_SCHEMA("condition", mf_auth_pattern_fields, mf_auth_validate_pattern);
@@ -879,6 +922,7 @@ static const struct mf_field mf_auth_expression_fields[] = {
     MF_F_STR(struct mf_auth_pattern, selector, "selector"),
     MF_F_STR(struct mf_auth_pattern, op, "operator", .enums = mf_auth_operators),
     MF_F_STR(struct mf_auth_pattern, value, "value"),
+    MF_F_STR(struct mf_auth_pattern, predicate, "predicate", .check = mf_auth_predicate_in_allof),
 };
 static const struct mf_schema mf_auth_expression_schema =
     MF_SCHEMA("pattern expression", mf_auth_expression_fields, mf_auth_validate_expression);
@@ -900,7 +944,7 @@ static const struct mf_schema mf_auth_cache_schema =
 
 /* Authorino's CommonEvaluatorSpec, in every rule's field table. */
 #define MF_AUTH_COMMON_FIELDS(T)                                                             \
-    MF_F_INT(T, common.priority, "priority", .min = 0, .max = 2147483647),                    \
+    MF_F_INT(T, common.priority, "priority"),                                                 \
         MF_F_BOOL(T, common.metrics, "metrics"),                                             \
         MF_F_OBJLIST(T, common.when, "when", &mf_auth_pattern_schema, struct mf_auth_pattern), \
         MF_F_OBJ(T, common.cache, "cache", &mf_auth_cache_schema, struct mf_auth_cache)
@@ -914,7 +958,7 @@ static const struct mf_schema mf_auth_prefix_schema =
     MF_SCHEMA("authorizationHeader", mf_auth_prefix_fields, NULL);
 
 static const struct mf_field mf_auth_header_name_fields[] = {
-    MF_F_STR(struct mf_auth_name, name, "name", .flags = MF_REQUIRED | MF_NONEMPTY,
+    MF_F_STR(struct mf_auth_name, name, "name", .flags = MF_REQUIRED,
              .check = mf_kq_check_header_name),
 };
 static const struct mf_schema mf_auth_header_name_schema =
@@ -1377,7 +1421,7 @@ static void
 mf_auth_check_items(struct mf_ctx *ctx, const struct mf_objmap *m, bool headers,
                     const char *path)
 {
-    char p[MF_PATH_MAX];
+    char p[MF_PATH_MAX], kp[MF_PATH_MAX];
     bool set[3];
 
     for (uint32_t i = 0; i < m->n; i++) {
@@ -1389,8 +1433,9 @@ mf_auth_check_items(struct mf_ctx *ctx, const struct mf_objmap *m, bool headers,
         mf_path_key(p, path, it->key.v);
         if (mf_auth_item_methods(it, set) == 0)
             mf_error(ctx, &it->key.pos, p, "no value is set: use one of plain, json, wristband");
-        if (headers && !mf_kq_is_http_token(name->v, name->len))
-            mf_error(ctx, &name->pos, p, "\"%.80s\" is not a valid HTTP header name", name->v);
+        if (headers && name->len > 0 && !mf_kq_is_http_token(name->v, name->len))
+            mf_error(ctx, &name->pos, it->item_key.v ? mf_path_field(kp, p, "key") : p,
+                     "\"%.80s\" is not a valid HTTP header name", name->v);
     }
 }
 
@@ -1461,7 +1506,7 @@ mf_auth_no_authn_method(struct mf_ctx *ctx, const struct mf_objmap *m, uint32_t 
     else
         mf_error(ctx, &a->key.pos, path,
                  "no authentication method is set: use one of apiKey, jwt, x509, plain, "
-                 "anonymous");
+                 "anonymous (written \"anonymous: {}\")");
 }
 
 static void
@@ -1755,7 +1800,8 @@ mf_dns_is_hostname(const char *s, size_t len)
 {
     size_t label = 0;
 
-    if (len == 0 || len > 253)
+    /* All digits and dots: a mistyped IPv4 address, not a host name. */
+    if (len == 0 || len > 253 || strspn(s, "0123456789.") >= len)
         return false;
     for (size_t i = 0; i <= len; i++) {
         if (i == len || s[i] == '.') {
