@@ -31,7 +31,7 @@ struct bench {
     struct ip_addr *prev; /* 2 per request */
     struct ip_addr *want; /* 1 per request */
     struct ipam_port *ports;
-    char (*names)[16];
+    char (*names)[32];
     char (*keys)[16];
     const char *ns[N_NS];
 };
