@@ -272,8 +272,8 @@ mf_kq_cel_scan(const char *s, size_t len, char *buf, size_t size)
     if (blank)
         return "expression is empty";
     if (b.depth > 0) {
-        snprintf(buf, size, "\"%c\" opened at character %zu is never closed",
-                 b.open[b.depth - 1], b.at[b.depth - 1] + 1);
+        snprintf(buf, size, "\"%c\" opened at character %zu is never closed", b.open[b.depth - 1],
+                 b.at[b.depth - 1] + 1);
         return buf;
     }
     return NULL;
@@ -288,8 +288,8 @@ mf_kq_shell_var(const char *s, size_t len)
 
     if (d == NULL)
         return 0;
-    while ((size_t)(d - s) + n < len && (isupper((unsigned char)d[n]) || d[n] == '_' ||
-                                         (n > 1 && isdigit((unsigned char)d[n]))))
+    while ((size_t)(d - s) + n < len &&
+           (isupper((unsigned char)d[n]) || d[n] == '_' || (n > 1 && isdigit((unsigned char)d[n]))))
         n++;
     return n > 2 ? n : 0;
 }
@@ -334,8 +334,7 @@ static const struct mf_field mf_kq_target_fields[] = {
 /* Group is checked here rather than flagged required: the hint matters,
  * several upstream examples leave it out. */
 static void
-mf_kq_check_target_group(struct mf_ctx *ctx, const struct mf_policy_target_ref *t,
-                         const char *path)
+mf_kq_check_target_group(struct mf_ctx *ctx, const struct mf_policy_target_ref *t, const char *path)
 {
     char p[MF_PATH_MAX];
 
@@ -711,8 +710,7 @@ static const struct mf_field mf_rlp_spec_fields[] = {
     MF_F_OBJ(struct mf_rlp_spec, target_ref, "targetRef", &mf_kq_route_target_schema,
              struct mf_policy_target_ref, .flags = MF_REQUIRED),
     MF_F_OBJ(struct mf_rlp_spec, defaults, "defaults", &mf_rlp_rules_schema, struct mf_rlp_rules),
-    MF_F_OBJ(struct mf_rlp_spec, overrides, "overrides", &mf_rlp_rules_schema,
-             struct mf_rlp_rules),
+    MF_F_OBJ(struct mf_rlp_spec, overrides, "overrides", &mf_rlp_rules_schema, struct mf_rlp_rules),
     MF_F_OBJMAP(struct mf_rlp_spec, bare.limits, "limits", &mf_rlp_limit_schema,
                 struct mf_rlp_limit),
     MF_F_OBJLIST(struct mf_rlp_spec, bare.when, "when", &mf_kq_predicate_schema,
@@ -759,7 +757,8 @@ mf_kq_check_url(struct mf_ctx *ctx, const void *value, const char *path)
     size_t skip = strncmp(s->v, "https://", 8) == 0 ? 8 : strncmp(s->v, "http://", 7) == 0 ? 7 : 0;
     const char *host = s->v + skip;
     size_t hlen = strcspn(host, "/?#");
-    size_t bad = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]");
+    size_t bad =
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]");
 
     if (skip == 0)
         mf_error(ctx, &s->pos, path, "\"%.100s\" is not an http:// or https:// URL%s", s->v,
@@ -885,8 +884,8 @@ mf_auth_predicate_in_allof(struct mf_ctx *ctx, const void *value, const char *pa
 static void
 mf_auth_validate_pattern(struct mf_ctx *ctx, void *obj, const char *path)
 {
-    static const char *const names[] = {"selector/operator/value", "patternRef", "predicate",
-                                        "all", "any"};
+    static const char *const names[] = {"selector/operator/value", "patternRef", "predicate", "all",
+                                        "any"};
     struct mf_auth_pattern *e = obj;
     bool expr = mf_kq_str_set(&e->selector) || mf_kq_str_set(&e->op) || mf_kq_str_set(&e->value);
     bool set[] = {expr, mf_kq_str_set(&e->pattern_ref), mf_kq_str_set(&e->predicate), e->all.set,
@@ -939,14 +938,12 @@ static const struct mf_field mf_auth_cache_fields[] = {
              .flags = MF_REQUIRED),
     MF_F_INT(struct mf_auth_cache, ttl, "ttl", .min = 0, .max = 2147483647),
 };
-static const struct mf_schema mf_auth_cache_schema =
-    MF_SCHEMA("cache", mf_auth_cache_fields, NULL);
+static const struct mf_schema mf_auth_cache_schema = MF_SCHEMA("cache", mf_auth_cache_fields, NULL);
 
 /* Authorino's CommonEvaluatorSpec, in every rule's field table. */
-#define MF_AUTH_COMMON_FIELDS(T)                                                             \
-    MF_F_INT(T, common.priority, "priority"),                                                 \
-        MF_F_BOOL(T, common.metrics, "metrics"),                                             \
-        MF_F_OBJLIST(T, common.when, "when", &mf_auth_pattern_schema, struct mf_auth_pattern), \
+#define MF_AUTH_COMMON_FIELDS(T)                                                                   \
+    MF_F_INT(T, common.priority, "priority"), MF_F_BOOL(T, common.metrics, "metrics"),             \
+        MF_F_OBJLIST(T, common.when, "when", &mf_auth_pattern_schema, struct mf_auth_pattern),     \
         MF_F_OBJ(T, common.cache, "cache", &mf_auth_cache_schema, struct mf_auth_cache)
 
 /* ---- AuthPolicy: authentication ---------------------------------------------- */
@@ -987,8 +984,8 @@ mf_auth_validate_credentials(struct mf_ctx *ctx, void *obj, const char *path)
 static const struct mf_field mf_auth_credentials_fields[] = {
     MF_F_OBJ(struct mf_auth_credentials, authorization_header, "authorizationHeader",
              &mf_auth_prefix_schema, struct mf_auth_prefix),
-    MF_F_OBJ(struct mf_auth_credentials, custom_header, "customHeader",
-             &mf_auth_header_name_schema, struct mf_auth_name),
+    MF_F_OBJ(struct mf_auth_credentials, custom_header, "customHeader", &mf_auth_header_name_schema,
+             struct mf_auth_name),
     MF_F_OBJ(struct mf_auth_credentials, query_string, "queryString", &mf_auth_name_schema,
              struct mf_auth_name),
     MF_F_OBJ(struct mf_auth_credentials, cookie, "cookie", &mf_auth_name_schema,
@@ -1144,12 +1141,12 @@ mf_auth_validate_authentication(struct mf_ctx *ctx, void *obj, const char *path)
 
 static const struct mf_field mf_auth_authentication_fields[] = {
     MF_AUTH_COMMON_FIELDS(struct mf_auth_authentication),
-    MF_F_OBJ(struct mf_auth_authentication, credentials, "credentials",
-             &mf_auth_credentials_schema, struct mf_auth_credentials),
-    MF_F_OBJMAP(struct mf_auth_authentication, defaults, "defaults",
-                &mf_auth_named_value_schema, struct mf_auth_named_value),
-    MF_F_OBJMAP(struct mf_auth_authentication, overrides, "overrides",
-                &mf_auth_named_value_schema, struct mf_auth_named_value),
+    MF_F_OBJ(struct mf_auth_authentication, credentials, "credentials", &mf_auth_credentials_schema,
+             struct mf_auth_credentials),
+    MF_F_OBJMAP(struct mf_auth_authentication, defaults, "defaults", &mf_auth_named_value_schema,
+                struct mf_auth_named_value),
+    MF_F_OBJMAP(struct mf_auth_authentication, overrides, "overrides", &mf_auth_named_value_schema,
+                struct mf_auth_named_value),
     MF_F_OBJ(struct mf_auth_authentication, api_key, "apiKey", &mf_auth_apikey_schema,
              struct mf_auth_apikey),
     MF_F_OBJ(struct mf_auth_authentication, jwt, "jwt", &mf_auth_jwt_schema, struct mf_auth_jwt),
@@ -1163,15 +1160,13 @@ static const struct mf_field mf_auth_authentication_fields[] = {
              .check = mf_kq_unsupported_authn),
     MF_F_RAW(struct mf_auth_authentication, kubernetes_token_review, "kubernetesTokenReview",
              .check = mf_kq_unsupported_authn),
-    MF_F_RAW(struct mf_auth_authentication, misplaced_authorization_header,
-             "authorizationHeader"),
+    MF_F_RAW(struct mf_auth_authentication, misplaced_authorization_header, "authorizationHeader"),
     MF_F_RAW(struct mf_auth_authentication, misplaced_custom_header, "customHeader"),
     MF_F_RAW(struct mf_auth_authentication, misplaced_query_string, "queryString"),
     MF_F_RAW(struct mf_auth_authentication, misplaced_cookie, "cookie"),
 };
-static const struct mf_schema mf_auth_authentication_schema =
-    MF_SCHEMA("authentication rule", mf_auth_authentication_fields,
-              mf_auth_validate_authentication);
+static const struct mf_schema mf_auth_authentication_schema = MF_SCHEMA(
+    "authentication rule", mf_auth_authentication_fields, mf_auth_validate_authentication);
 
 /* ---- AuthPolicy: metadata and authorization ------------------------------------ */
 
@@ -1271,8 +1266,7 @@ static const struct mf_field mf_auth_authorization_fields[] = {
     MF_F_RAW(struct mf_auth_authorization, spicedb, "spicedb", .check = mf_kq_unsupported_authz),
 };
 static const struct mf_schema mf_auth_authorization_schema =
-    MF_SCHEMA("authorization rule", mf_auth_authorization_fields,
-              mf_auth_validate_authorization);
+    MF_SCHEMA("authorization rule", mf_auth_authorization_fields, mf_auth_validate_authorization);
 
 /* ---- AuthPolicy: responses ------------------------------------------------------ */
 
@@ -1314,7 +1308,8 @@ mf_auth_check_json_body(struct mf_ctx *ctx, const struct mf_auth_deny *d, const 
     json_error_t err;
     json_t *j;
 
-    if (ct == NULL || n == NULL || n->kind != YNODE_SCALAR || !mf_auth_is_json_media(ct->v.value.node))
+    if (ct == NULL || n == NULL || n->kind != YNODE_SCALAR ||
+        !mf_auth_is_json_media(ct->v.value.node))
         return;
     j = json_loadb(n->text, n->len, JSON_DECODE_ANY, &err);
     if (j != NULL) {
@@ -1356,8 +1351,7 @@ mf_auth_validate_deny(struct mf_ctx *ctx, void *obj, const char *path)
 
 static const struct mf_field mf_auth_deny_fields[] = {
     MF_F_INT(struct mf_auth_deny, code, "code", .min = 300, .max = 599),
-    MF_F_OBJ(struct mf_auth_deny, message, "message", &mf_auth_value_schema,
-             struct mf_auth_value),
+    MF_F_OBJ(struct mf_auth_deny, message, "message", &mf_auth_value_schema, struct mf_auth_value),
     MF_F_OBJMAP(struct mf_auth_deny, headers, "headers", &mf_auth_named_value_schema,
                 struct mf_auth_named_value),
     MF_F_OBJ(struct mf_auth_deny, body, "body", &mf_auth_value_schema, struct mf_auth_value),
@@ -1397,10 +1391,8 @@ static const struct mf_field mf_auth_item_fields[] = {
     MF_AUTH_COMMON_FIELDS(struct mf_auth_success_item),
     MF_F_OBJ(struct mf_auth_success_item, plain, "plain", &mf_auth_value_schema,
              struct mf_auth_value),
-    MF_F_OBJ(struct mf_auth_success_item, json, "json", &mf_auth_json_schema,
-             struct mf_auth_json),
-    MF_F_RAW(struct mf_auth_success_item, wristband, "wristband",
-             .check = mf_kq_unsupported_item),
+    MF_F_OBJ(struct mf_auth_success_item, json, "json", &mf_auth_json_schema, struct mf_auth_json),
+    MF_F_RAW(struct mf_auth_success_item, wristband, "wristband", .check = mf_kq_unsupported_item),
     MF_F_STR(struct mf_auth_success_item, item_key, "key", .flags = MF_NONEMPTY),
 };
 static const struct mf_schema mf_auth_item_schema =
@@ -1418,8 +1410,7 @@ mf_auth_misnamed_dynamic_metadata(struct mf_ctx *ctx, const void *value, const c
 
 /* Every success item needs a method; header names must be HTTP tokens. */
 static void
-mf_auth_check_items(struct mf_ctx *ctx, const struct mf_objmap *m, bool headers,
-                    const char *path)
+mf_auth_check_items(struct mf_ctx *ctx, const struct mf_objmap *m, bool headers, const char *path)
 {
     char p[MF_PATH_MAX], kp[MF_PATH_MAX];
     bool set[3];
@@ -1488,8 +1479,7 @@ mf_auth_misplaced_block(struct mf_ctx *ctx, const void *value, const char *path)
 /* An authentication rule with no method; the most common cause upstream is a
  * "credentials" block indented one level too little, so it became a rule. */
 static void
-mf_auth_no_authn_method(struct mf_ctx *ctx, const struct mf_objmap *m, uint32_t i,
-                        const char *path)
+mf_auth_no_authn_method(struct mf_ctx *ctx, const struct mf_objmap *m, uint32_t i, const char *path)
 {
     const struct mf_auth_authentication *a = MF_LIST_AT(*m, struct mf_auth_authentication, i);
     const char *stray_name = NULL;
@@ -1551,8 +1541,8 @@ static const struct mf_field mf_auth_rules_fields[] = {
                 &mf_auth_authentication_schema, struct mf_auth_authentication),
     MF_F_OBJMAP(struct mf_auth_rules, metadata, "metadata", &mf_auth_metadata_schema,
                 struct mf_auth_metadata),
-    MF_F_OBJMAP(struct mf_auth_rules, authorization, "authorization",
-                &mf_auth_authorization_schema, struct mf_auth_authorization),
+    MF_F_OBJMAP(struct mf_auth_rules, authorization, "authorization", &mf_auth_authorization_schema,
+                struct mf_auth_authorization),
     MF_F_OBJ(struct mf_auth_rules, response, "response", &mf_auth_response_schema,
              struct mf_auth_response),
     MF_F_RAW(struct mf_auth_rules, callbacks, "callbacks", .check = mf_kq_unsupported_callbacks),
@@ -1587,8 +1577,8 @@ mf_auth_has_rules(const struct mf_auth_rules *r)
     return r->authentication.n > 0 || r->metadata.n > 0 || r->authorization.n > 0 ||
            mf_kq_raw_set(&r->callbacks) ||
            (resp != NULL && (resp->unauthenticated != NULL || resp->unauthorized != NULL ||
-                             (resp->success != NULL && (resp->success->headers.n > 0 ||
-                                                        resp->success->filters.n > 0))));
+                             (resp->success != NULL &&
+                              (resp->success->headers.n > 0 || resp->success->filters.n > 0))));
 }
 
 static void
@@ -1596,8 +1586,9 @@ mf_auth_check_exclusive(struct mf_ctx *ctx, const struct mf_auth_spec *s, const 
 {
     const struct mf_auth_block *b = &s->bare;
     const char *field = b->rules ? "rules" : b->when.set ? "when" : "patterns";
-    const struct mf_pos *bpos = b->rules ? &b->rules->pos : b->when.set ? &b->when.pos
-                                                                         : &b->patterns.pos;
+    const struct mf_pos *bpos = b->rules      ? &b->rules->pos
+                                : b->when.set ? &b->when.pos
+                                              : &b->patterns.pos;
     bool bare = b->rules != NULL || b->when.set || b->patterns.set;
     char p[MF_PATH_MAX];
 
@@ -1649,8 +1640,7 @@ static const struct mf_field mf_auth_spec_fields[] = {
                 struct mf_auth_named_pattern),
     MF_F_OBJLIST(struct mf_auth_spec, bare.when, "when", &mf_kq_predicate_schema,
                  struct mf_policy_predicate),
-    MF_F_OBJ(struct mf_auth_spec, bare.rules, "rules", &mf_auth_rules_schema,
-             struct mf_auth_rules),
+    MF_F_OBJ(struct mf_auth_spec, bare.rules, "rules", &mf_auth_rules_schema, struct mf_auth_rules),
 };
 static const struct mf_schema mf_auth_spec_schema =
     MF_SCHEMA("AuthPolicy spec", mf_auth_spec_fields, mf_auth_validate_spec);
@@ -1669,8 +1659,8 @@ static const struct mf_field mf_auth_fields[] = {
     MF_F_RAW(struct mf_authpolicy, spec_node, "spec", .flags = MF_REQUIRED),
     MF_F_SKIP("status", MF_IGNORED, NULL),
 };
-static const struct mf_schema mf_auth_schema = MF_SCHEMA("AuthPolicy", mf_auth_fields,
-                                                         mf_auth_validate);
+static const struct mf_schema mf_auth_schema =
+    MF_SCHEMA("AuthPolicy", mf_auth_fields, mf_auth_validate);
 
 static const struct mf_kind mf_kind_authpolicy = {
     .id = MF_KIND_AUTHPOLICY,
@@ -1695,8 +1685,7 @@ static const struct mf_field mf_dns_lb_fields[] = {
     MF_F_STR(struct mf_dns_load_balancing, geo, "geo", .flags = MF_REQUIRED, .min = 2),
     MF_F_BOOL(struct mf_dns_load_balancing, default_geo, "defaultGeo", .flags = MF_REQUIRED),
 };
-static const struct mf_schema mf_dns_lb_schema =
-    MF_SCHEMA("loadBalancing", mf_dns_lb_fields, NULL);
+static const struct mf_schema mf_dns_lb_schema = MF_SCHEMA("loadBalancing", mf_dns_lb_fields, NULL);
 
 /* The CRD pattern ^(?:\?|\/)[\w\-.~:\/?#\[\]@!$&'()*+,;=]+(?:[a-zA-Z0-9]|\/){1}$ */
 static void
@@ -1727,10 +1716,10 @@ mf_dns_duration_hint(const struct mf_str *s, char *buf, size_t size)
     static const struct {
         const char *word, *unit;
         int mult;
-    } words[] = {{"min", "m", 1},  {"mins", "m", 1},    {"minute", "m", 1}, {"minutes", "m", 1},
-                 {"sec", "s", 1},  {"secs", "s", 1},    {"second", "s", 1}, {"seconds", "s", 1},
-                 {"hr", "h", 1},   {"hrs", "h", 1},     {"hour", "h", 1},   {"hours", "h", 1},
-                 {"d", "h", 24},   {"day", "h", 24},    {"days", "h", 24}};
+    } words[] = {{"min", "m", 1}, {"mins", "m", 1}, {"minute", "m", 1}, {"minutes", "m", 1},
+                 {"sec", "s", 1}, {"secs", "s", 1}, {"second", "s", 1}, {"seconds", "s", 1},
+                 {"hr", "h", 1},  {"hrs", "h", 1},  {"hour", "h", 1},   {"hours", "h", 1},
+                 {"d", "h", 24},  {"day", "h", 24}, {"days", "h", 24}};
     size_t digits = strspn(s->v, "0123456789");
     long n = strtol(s->v, NULL, 10);
 
@@ -1788,8 +1777,7 @@ static const struct mf_field mf_dns_health_fields[] = {
     MF_F_STR(struct mf_dns_health_check, interval, "interval"),
     MF_F_OBJ(struct mf_dns_health_check, additional_headers_ref, "additionalHeadersRef",
              &mf_dns_ref_schema, struct mf_dns_provider_ref),
-    MF_F_BOOL(struct mf_dns_health_check, allow_insecure_certificate,
-              "allowInsecureCertificate"),
+    MF_F_BOOL(struct mf_dns_health_check, allow_insecure_certificate, "allowInsecureCertificate"),
 };
 static const struct mf_schema mf_dns_health_schema =
     MF_SCHEMA("healthCheck", mf_dns_health_fields, mf_dns_validate_health);
@@ -1829,8 +1817,7 @@ mf_dns_check_exclude(struct mf_ctx *ctx, const void *value, const char *path)
         if (ip_prefix_parse(s->v, s->len, &pfx, &why) != 0)
             mf_error(ctx, &s->pos, path, "\"%.80s\" is not a valid CIDR: %s", s->v, why);
     } else if (ip_parse(s->v, s->len, &ip) != 0 && !mf_dns_is_hostname(s->v, s->len)) {
-        mf_error(ctx, &s->pos, path,
-                 "\"%.80s\" is not a hostname, an IP address or a CIDR%s", s->v,
+        mf_error(ctx, &s->pos, path, "\"%.80s\" is not a hostname, an IP address or a CIDR%s", s->v,
                  mf_placeholder_hint(s->v));
     }
 }
@@ -1876,8 +1863,8 @@ static const struct mf_field mf_dns_fields[] = {
     MF_F_RAW(struct mf_dnspolicy, spec_node, "spec", .flags = MF_REQUIRED),
     MF_F_SKIP("status", MF_IGNORED, NULL),
 };
-static const struct mf_schema mf_dns_schema = MF_SCHEMA("DNSPolicy", mf_dns_fields,
-                                                        mf_dns_validate);
+static const struct mf_schema mf_dns_schema =
+    MF_SCHEMA("DNSPolicy", mf_dns_fields, mf_dns_validate);
 
 static const struct mf_kind mf_kind_dnspolicy = {
     .id = MF_KIND_DNSPOLICY,
@@ -1923,8 +1910,7 @@ mf_tls_validate_key(struct mf_ctx *ctx, void *obj, const char *path)
             mf_error(ctx, &k->size.pos, p,
                      "ECDSA keys are 256, 384 or 521 bits (found %" PRId64 ")", size);
     } else if (!mf_str_eq(&k->algorithm, "Ed25519") && (size < 2048 || size > 8192)) {
-        mf_error(ctx, &k->size.pos, p,
-                 "RSA keys are 2048 to 8192 bits (found %" PRId64 ")", size);
+        mf_error(ctx, &k->size.pos, p, "RSA keys are 2048 to 8192 bits (found %" PRId64 ")", size);
     }
 }
 
@@ -1939,13 +1925,30 @@ static const struct mf_schema mf_tls_key_schema =
     MF_SCHEMA("privateKey", mf_tls_key_fields, mf_tls_validate_key);
 
 /* cert-manager KeyUsage values. */
-static const char *const mf_tls_usages[] = {
-    "signing",          "digital signature", "content commitment", "key encipherment",
-    "key agreement",    "data encipherment", "cert sign",          "crl sign",
-    "encipher only",    "decipher only",     "any",                "server auth",
-    "client auth",      "code signing",      "email protection",   "s/mime",
-    "ipsec end system", "ipsec tunnel",      "ipsec user",         "timestamping",
-    "ocsp signing",     "microsoft sgc",     "netscape sgc",       NULL};
+static const char *const mf_tls_usages[] = {"signing",
+                                            "digital signature",
+                                            "content commitment",
+                                            "key encipherment",
+                                            "key agreement",
+                                            "data encipherment",
+                                            "cert sign",
+                                            "crl sign",
+                                            "encipher only",
+                                            "decipher only",
+                                            "any",
+                                            "server auth",
+                                            "client auth",
+                                            "code signing",
+                                            "email protection",
+                                            "s/mime",
+                                            "ipsec end system",
+                                            "ipsec tunnel",
+                                            "ipsec user",
+                                            "timestamping",
+                                            "ocsp signing",
+                                            "microsoft sgc",
+                                            "netscape sgc",
+                                            NULL};
 
 #define MF_TLS_NS_PER_MIN 60000000000LL
 
@@ -1961,9 +1964,9 @@ mf_tls_validate_spec(struct mf_ctx *ctx, void *obj, const char *path)
     if (s->renew_before.set && s->renew_before.ns < 5 * MF_TLS_NS_PER_MIN)
         mf_error(ctx, &s->renew_before.pos, mf_path_field(p, path, "renewBefore"),
                  "renewBefore must be at least 5m");
-    else if (s->renew_before.set && s->renew_before.ns >= (s->duration.set
-                                                               ? s->duration.ns
-                                                               : 90 * 24 * 60 * MF_TLS_NS_PER_MIN))
+    else if (s->renew_before.set &&
+             s->renew_before.ns >=
+                 (s->duration.set ? s->duration.ns : 90 * 24 * 60 * MF_TLS_NS_PER_MIN))
         mf_error(ctx, &s->renew_before.pos, mf_path_field(p, path, "renewBefore"),
                  "renewBefore must be shorter than the certificate duration (%s)",
                  s->duration.set ? "spec.duration" : "90 days by default");
@@ -2001,8 +2004,8 @@ static const struct mf_field mf_tls_fields[] = {
     MF_F_RAW(struct mf_tlspolicy, spec_node, "spec", .flags = MF_REQUIRED),
     MF_F_SKIP("status", MF_IGNORED, NULL),
 };
-static const struct mf_schema mf_tls_schema = MF_SCHEMA("TLSPolicy", mf_tls_fields,
-                                                        mf_tls_validate);
+static const struct mf_schema mf_tls_schema =
+    MF_SCHEMA("TLSPolicy", mf_tls_fields, mf_tls_validate);
 
 static const struct mf_kind mf_kind_tlspolicy = {
     .id = MF_KIND_TLSPOLICY,

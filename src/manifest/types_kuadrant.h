@@ -26,8 +26,8 @@
  */
 struct mf_policy_target_ref {
     struct mf_pos pos;
-    struct mf_str group;        /* must be gateway.networking.k8s.io */
-    struct mf_str kind;         /* Gateway, HTTPRoute (GRPCRoute: accepted, not implemented) */
+    struct mf_str group; /* must be gateway.networking.k8s.io */
+    struct mf_str kind;  /* Gateway, HTTPRoute (GRPCRoute: accepted, not implemented) */
     struct mf_str name;
     struct mf_str section_name; /* listener name (Gateway) or rule name (route) */
     /* Not a v1 field. Decoded only so that model/ can explain the mistake
@@ -62,10 +62,10 @@ struct mf_rlp_counter {
 /* One entry of a limits map (objmap entry: pos, key first). */
 struct mf_rlp_limit {
     struct mf_pos pos;
-    struct mf_str key;     /* the limit name */
-    struct mf_list when;   /* of struct mf_policy_predicate */
+    struct mf_str key;       /* the limit name */
+    struct mf_list when;     /* of struct mf_policy_predicate */
     struct mf_list counters; /* of struct mf_rlp_counter */
-    struct mf_list rates;  /* of struct mf_rlp_rate */
+    struct mf_list rates;    /* of struct mf_rlp_rate */
     /* v1beta2 leftovers, decoded only to explain that v1 replaced them. */
     struct mf_raw legacy_conditions;
     struct mf_raw legacy_route_selectors;
@@ -74,9 +74,9 @@ struct mf_rlp_limit {
 /* The rules of a policy: the bare spec, spec.defaults or spec.overrides. */
 struct mf_rlp_rules {
     struct mf_pos pos;
-    struct mf_str strategy; /* atomic (default) or merge; never set on the bare spec */
+    struct mf_str strategy;  /* atomic (default) or merge; never set on the bare spec */
     struct mf_objmap limits; /* of struct mf_rlp_limit */
-    struct mf_list when;    /* of struct mf_policy_predicate */
+    struct mf_list when;     /* of struct mf_policy_predicate */
 };
 
 struct mf_rlp_spec {
@@ -125,12 +125,12 @@ struct mf_auth_named_value {
 struct mf_auth_pattern {
     struct mf_pos pos;
     struct mf_str selector;
-    struct mf_str op;    /* eq, neq, incl, excl, matches */
+    struct mf_str op; /* eq, neq, incl, excl, matches */
     struct mf_str value;
     struct mf_str pattern_ref;
     struct mf_str predicate;
-    struct mf_list all;  /* of struct mf_auth_pattern */
-    struct mf_list any;  /* of struct mf_auth_pattern */
+    struct mf_list all; /* of struct mf_auth_pattern */
+    struct mf_list any; /* of struct mf_auth_pattern */
 };
 
 struct mf_auth_named_pattern {
@@ -149,7 +149,7 @@ struct mf_auth_cache {
 struct mf_auth_common {
     struct mf_int priority; /* default 0; lower groups run first */
     struct mf_bool metrics;
-    struct mf_list when;    /* of struct mf_auth_pattern */
+    struct mf_list when; /* of struct mf_auth_pattern */
     struct mf_auth_cache *cache;
 };
 
@@ -250,7 +250,7 @@ struct mf_auth_pattern_matching {
 
 struct mf_auth_opa {
     struct mf_pos pos;
-    struct mf_str rego;           /* exactly one of rego and externalPolicy */
+    struct mf_str rego;            /* exactly one of rego and externalPolicy */
     struct mf_raw external_policy; /* known, not implemented */
     struct mf_bool all_values;
 };
@@ -319,9 +319,9 @@ struct mf_auth_rules {
 /* The bare spec, spec.defaults or spec.overrides. */
 struct mf_auth_block {
     struct mf_pos pos;
-    struct mf_str strategy;  /* atomic (default) or merge; never set on the bare spec */
+    struct mf_str strategy;    /* atomic (default) or merge; never set on the bare spec */
     struct mf_objmap patterns; /* of struct mf_auth_named_pattern */
-    struct mf_list when;     /* of struct mf_policy_predicate */
+    struct mf_list when;       /* of struct mf_policy_predicate */
     struct mf_auth_rules *rules;
 };
 
