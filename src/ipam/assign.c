@@ -35,7 +35,7 @@ ipam_fmt_ips(struct ipam_state *st, const struct ip_addr *ips, size_t n)
 }
 
 bool
-ipam_compatible(struct ipam_state *st, uint32_t pool, uint32_t r)
+ipam_compatible(const struct ipam_state *st, uint32_t pool, uint32_t r)
 {
     const struct ipam_pool *p = &st->in->pools[pool];
 
@@ -109,7 +109,7 @@ cmp_key(const void *a, const void *b, void *ctx)
     return c != 0 ? c : strcmp(ipam_str(x->name), ipam_str(y->name));
 }
 
-/* "ns/a,ns/b": the other users of rec, sorted (MetalLB lists them in map order). */
+/* "ns/a,ns/b": the other users of rec (64 at most), sorted; MetalLB lists them in map order. */
 static const char *
 other_users(struct ipam_state *st, uint32_t r, uint32_t rec)
 {

@@ -177,7 +177,7 @@ uint32_t ipam_group_find(const struct ipam_state *st, uint32_t pool, const char 
                          const char *backend);
 
 /* assign.c */
-bool ipam_compatible(struct ipam_state *st, uint32_t pool, uint32_t r);
+bool ipam_compatible(const struct ipam_state *st, uint32_t pool, uint32_t r);
 /* MetalLB's Assign: 0, or a failure code with st->reqs[r].reason set. */
 enum ipam_fail ipam_assign(struct ipam_state *st, uint32_t r, const struct ip_addr *ips, size_t n);
 /* Whether r may take the in-use address rec (sharing and ports). */

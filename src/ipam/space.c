@@ -8,9 +8,9 @@
  * entry are exactly 0..last_idx, so nothing ever iterates over addresses
  * and a /64 costs the same as a /32.
  */
-#include "ipam/internal.h"
-
 #include <stdint.h>
+
+#include "ipam/internal.h"
 
 static bool
 v4_buggy(ip_u128 a)

@@ -76,8 +76,8 @@ parse_range(const char *s, struct ipam_range *r)
 struct ipam_pool *
 t_pool(struct t_env *e, const char *name, const char *addrs)
 {
-    const char *parts[64];
-    size_t n = split(e, addrs, parts, 64);
+    const char *parts[256];
+    size_t n = split(e, addrs, parts, 256);
     struct ipam_range *ranges = arena_alloc(&e->a, (n + 1) * sizeof(*ranges));
     struct ipam_pool *p;
 

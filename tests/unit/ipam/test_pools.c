@@ -356,7 +356,50 @@ one_failure_does_not_stop_the_others(void **state)
     t_free(e);
 }
 
+static void
+many_small_entries_reuse_a_freed_one(void **state)
+{
+    struct t_env *e = t_new();
+    char addrs[4096] = "", key[16];
+
+    (void)state;
+    for (int i = 0; i < 100; i++) {
+        size_t len = strlen(addrs);
+        snprintf(addrs + len, sizeof(addrs) - len, "%s10.0.%d.7/32", i ? ", " : "", i);
+    }
+    t_pool(e, "p", addrs);
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "ns/s%02d", i);
+        t_svc(e, key);
+    }
+    t_run(e);
+    assert_string_equal(t_ips(e, "ns/s99"), "10.0.99.7");
+    t_carry(e);
+    t_drop(e, "ns/s42");
+    t_drop(e, "ns/s77");
+    t_svc(e, "ns/t1");
+    t_svc(e, "ns/t2");
+    t_svc(e, "ns/t3");
+    t_run(e);
+    assert_string_equal(t_ips(e, "ns/t1"), "10.0.42.7");
+    assert_string_equal(t_ips(e, "ns/t2"), "10.0.77.7");
+    assert_int_equal(t_res(e, "ns/t3")->status, IPAM_PENDING);
+    assert_true(t_usage(e, "p")->available_v4 == 0);
+    t_free(e);
+}
+
+static void
+status_names(void **state)
+{
+    (void)state;
+    assert_string_equal(ipam_status_name(IPAM_ALLOCATED), "allocated");
+    assert_string_equal(ipam_status_name(IPAM_PENDING), "pending");
+    assert_string_equal(ipam_status_name(IPAM_ERROR), "error");
+}
+
 const struct CMUnitTest test_pools[] = {
+    cmocka_unit_test(many_small_entries_reuse_a_freed_one),
+    cmocka_unit_test(status_names),
     cmocka_unit_test(first_address_is_the_lowest),
     cmocka_unit_test(network_and_broadcast_are_usable),
     cmocka_unit_test(entries_walk_in_declared_order),

@@ -7,6 +7,7 @@
  *  - the same input in another order gives the very same results.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/ipaddr.h"
@@ -288,7 +289,112 @@ no_survivor_ever_moves(void **state)
     t_free(f);
 }
 
+/*
+ * Lowest-free under churn, against a naive walk: one avoidBuggyIPs pool of
+ * three entries, objects coming and going at random. Holders keep their
+ * address; newcomers, by (created, name), each get the first address of
+ * the declared walk that nobody holds, or stay pending when none is left.
+ */
+static const char *const walk[] = {"10.0.0.250", "10.0.0.251", "10.0.0.252", "10.0.0.253",
+                                   "10.0.0.254", "10.0.1.1",   "10.0.1.2",   "10.0.1.3",
+                                   "10.0.3.1",   "10.0.3.2",   "10.0.3.3",   "10.0.2.1"};
+enum { W = sizeof(walk) / sizeof(walk[0]), NAIVE_U = 16 };
+
+static bool
+is_walk(const struct ip_addr *a, int w)
+{
+    struct ip_addr b = t_ip(walk[w]);
+
+    return ip_addr_equal(a, &b);
+}
+
+static void
+naive_step(struct t_env *e, bool *active, struct ip_addr *held, bool *holds, uint32_t *s)
+{
+    int order[NAIVE_U], n = 0;
+    bool used[W] = {false};
+
+    e->n_pools = 0;
+    e->n_reqs = 0;
+    t_pool(e, "p", "10.0.0.250-10.0.1.3, 10.0.3.0/30, 10.0.2.0/31")->avoid_buggy_ips = true;
+    for (int i = 0; i < NAIVE_U; i++) {
+        char key[16];
+        struct ipam_request *r;
+        if (!active[i])
+            continue;
+        snprintf(key, sizeof(key), "ns/n%02d", i);
+        r = t_svc(e, key);
+        r->created = (int64_t)(rnd(s) % 3);
+        if (holds[i]) {
+            r->prev_ips = &held[i];
+            r->n_prev_ips = 1;
+            for (int w = 0; w < W; w++)
+                used[w] |= is_walk(&held[i], w);
+        } else {
+            order[n++] = (int)(e->n_reqs - 1);
+        }
+    }
+    t_run(e);
+    /* order[] holds input positions of newcomers; sort them as ipam does. */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0; j--) {
+            const struct ipam_request *a = &e->reqs[order[j - 1]], *b = &e->reqs[order[j]];
+            int t;
+            if (a->created < b->created ||
+                (a->created == b->created && strcmp(a->name, b->name) < 0))
+                break;
+            t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (int k = 0; k < n; k++) {
+        const struct ipam_result *r = &e->out.results[order[k]];
+        int w = 0;
+        while (w < W && used[w])
+            w++;
+        if (w == W) {
+            assert_int_equal(r->status, IPAM_PENDING);
+            continue;
+        }
+        used[w] = true;
+        assert_int_equal(r->n_ips, 1);
+        assert_true(is_walk(&r->ips[0], w));
+    }
+}
+
+static void
+lowest_free_matches_a_naive_walk(void **state)
+{
+    struct t_env *e = t_new();
+
+    (void)state;
+    for (uint32_t seed = 1; seed <= SEQUENCES; seed++) {
+        bool active[NAIVE_U] = {false}, holds[NAIVE_U] = {false};
+        struct ip_addr held[NAIVE_U];
+        uint32_t s = seed * 2246822519u + 3;
+
+        for (int step = 0; step < 10; step++) {
+            for (uint32_t t = 1 + rnd(&s) % 6; t > 0; t--) {
+                int i = (int)(rnd(&s) % NAIVE_U);
+                active[i] = !active[i];
+                holds[i] = false;
+            }
+            naive_step(e, active, held, holds, &s);
+            for (size_t j = 0; j < e->n_reqs; j++) {
+                int i = atoi(e->reqs[j].name + 1);
+                holds[i] = e->out.results[j].n_ips == 1;
+                if (holds[i])
+                    held[i] = e->out.results[j].ips[0];
+            }
+        }
+        arena_free(&e->a);
+        arena_init(&e->a, 0, 0);
+    }
+    t_free(e);
+}
+
 const struct CMUnitTest test_property[] = {
     cmocka_unit_test(no_survivor_ever_moves),
+    cmocka_unit_test(lowest_free_matches_a_naive_walk),
 };
 const size_t test_property_count = sizeof(test_property) / sizeof(test_property[0]);

@@ -243,7 +243,46 @@ ports_may_change_on_a_shared_address(void **state)
     t_free(e);
 }
 
+static void
+dual_stack_objects_share_both_addresses(void **state)
+{
+    struct t_env *e = t_new();
+
+    (void)state;
+    t_pool(e, "p", "10.0.0.0/24, fc00::/120");
+    shared(e, "ns/a", "k", "TCP/80")->policy = IPAM_REQUIRE_DUAL;
+    shared(e, "ns/b", "k", "TCP/443")->policy = IPAM_REQUIRE_DUAL;
+    shared(e, "ns/c", "k", "TCP/8080")->policy = IPAM_SINGLE_V6;
+    t_run(e);
+    assert_string_equal(t_ips(e, "ns/a"), "10.0.0.0,fc00::");
+    assert_string_equal(t_ips(e, "ns/b"), "10.0.0.0,fc00::");
+    assert_string_equal(t_ips(e, "ns/c"), "fc00::");
+    assert_true(t_usage(e, "p")->assigned_v6 == 1);
+    t_free(e);
+}
+
+static void
+last_sharer_keeps_the_address(void **state)
+{
+    struct t_env *e = t_new();
+
+    (void)state;
+    t_pool(e, "p", "10.0.0.0/24");
+    shared(e, "ns/a", "k", "TCP/80");
+    shared(e, "ns/b", "k", "TCP/81");
+    t_run(e);
+    t_carry(e);
+    t_drop(e, "ns/a");
+    t_svc(e, "ns/c");
+    t_run(e);
+    assert_string_equal(t_ips(e, "ns/b"), "10.0.0.0");
+    assert_string_equal(t_ips(e, "ns/c"), "10.0.0.1");
+    t_free(e);
+}
+
 const struct CMUnitTest test_sharing[] = {
+    cmocka_unit_test(dual_stack_objects_share_both_addresses),
+    cmocka_unit_test(last_sharer_keeps_the_address),
     cmocka_unit_test(same_key_other_ports_share),
     cmocka_unit_test(tcp_and_udp_on_one_port_share),
     cmocka_unit_test(port_clash_moves_to_the_next_address),

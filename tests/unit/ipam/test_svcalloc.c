@@ -197,7 +197,25 @@ pinned_pools_respect_dual_stack(void **state)
     t_free(e);
 }
 
+static void
+selector_pools_without_callback_match_nothing(void **state)
+{
+    struct t_env *e = t_new();
+    struct ipam_input in;
+
+    (void)state;
+    t_pool(e, "a-general", "10.0.0.0/24");
+    t_pool_alloc(e, t_pool(e, "z-web", "10.5.0.0/24"), 1, NULL);
+    t_svc(e, "ns/web");
+    t_select(e, "z-web", "ns/web");
+    in = (struct ipam_input){e->pools, e->n_pools, e->reqs, e->n_reqs, NULL, NULL};
+    assert_int_equal(ipam_allocate(&in, &e->a, &e->out), 0);
+    assert_string_equal(t_res(e, "ns/web")->pool, "a-general");
+    t_free(e);
+}
+
 const struct CMUnitTest test_svcalloc[] = {
+    cmocka_unit_test(selector_pools_without_callback_match_nothing),
     cmocka_unit_test(priority_lower_first_and_zero_last),
     cmocka_unit_test(equal_priorities_go_by_name),
     cmocka_unit_test(namespace_pool_pins_its_namespace),
