@@ -30,8 +30,8 @@ mf_is_alnum(char c)
 }
 
 /* RFC 1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters. */
-static bool
-mf_dns_label_ok(const char *s, size_t len)
+bool
+mf_is_dns_label(const char *s, size_t len)
 {
     if (len == 0 || len > 63)
         return false;
@@ -43,8 +43,8 @@ mf_dns_label_ok(const char *s, size_t len)
     return true;
 }
 
-static bool
-mf_dns_subdomain_ok(const char *s, size_t len)
+bool
+mf_is_dns_subdomain(const char *s, size_t len)
 {
     size_t start = 0;
 
@@ -52,7 +52,7 @@ mf_dns_subdomain_ok(const char *s, size_t len)
         return false;
     for (size_t i = 0; i <= len; i++) {
         if (i == len || s[i] == '.') {
-            if (!mf_dns_label_ok(s + start, i - start))
+            if (!mf_is_dns_label(s + start, i - start))
                 return false;
             start = i + 1;
         }
@@ -65,7 +65,7 @@ mf_check_dns1123_label(struct mf_ctx *ctx, const void *value, const char *path)
 {
     const struct mf_str *s = value;
 
-    if (!mf_dns_label_ok(s->v, s->len))
+    if (!mf_is_dns_label(s->v, s->len))
         mf_error(ctx, &s->pos, path,
                  "\"%.80s\" is not a valid name: use at most 63 lower-case letters, digits and "
                  "'-', starting and ending with a letter or digit%s",
@@ -77,7 +77,7 @@ mf_check_dns1123_subdomain(struct mf_ctx *ctx, const void *value, const char *pa
 {
     const struct mf_str *s = value;
 
-    if (!mf_dns_subdomain_ok(s->v, s->len))
+    if (!mf_is_dns_subdomain(s->v, s->len))
         mf_error(ctx, &s->pos, path,
                  "\"%.80s\" is not a valid name: use lower-case letters, digits, '-' and '.', "
                  "starting and ending with a letter or digit, at most 253 characters%s",
@@ -100,7 +100,7 @@ mf_check_gw_hostname(struct mf_ctx *ctx, const void *value, const char *path)
         host += 2;
         len -= 2;
     }
-    if (s->len > 253 || !mf_dns_subdomain_ok(host, len))
+    if (s->len > 253 || !mf_is_dns_subdomain(host, len))
         mf_error(ctx, &s->pos, path,
                  "\"%.80s\" is not a valid hostname: lower-case RFC 1123 labels separated by '.', "
                  "optionally starting with \"*.\"%s",
@@ -158,7 +158,7 @@ mf_label_key_ok(const char *s, size_t len)
 
     if (slash == NULL)
         return mf_label_name_ok(s, len);
-    return mf_dns_subdomain_ok(s, (size_t)(slash - s)) &&
+    return mf_is_dns_subdomain(s, (size_t)(slash - s)) &&
            mf_label_name_ok(slash + 1, len - (size_t)(slash - s) - 1);
 }
 

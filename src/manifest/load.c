@@ -287,9 +287,9 @@ mf_load_document(struct mf_doc_ctx *dc, const struct ynode *root, unsigned doc_i
     if (kind->namespaced && meta.namespace.v == NULL)
         ctx.ns = "default";
     if (!kind->namespaced && meta.namespace.v != NULL) {
+        ctx.ns = NULL;
         mf_warn(&ctx, &meta.namespace.pos, "metadata.namespace",
                 "%s is cluster-scoped; the namespace is ignored", kind->name);
-        ctx.ns = NULL;
     }
     if (mp == NULL || mp->value->kind != YNODE_MAPPING)
         mf_error(&ctx, &pos, "metadata", mp ? "must be a mapping" : "required field is missing");
@@ -315,6 +315,7 @@ mf_load_document(struct mf_doc_ctx *dc, const struct ynode *root, unsigned doc_i
         mf_error(&ctx, &pos, "-", "out of memory");
         return;
     }
+    ctx.meta = &obj->meta;
     mf_decode_object(&ctx, root, kind->schema, obj->body, "");
     obj->errors = ctx.errors;
 }

@@ -11,6 +11,9 @@
 #include "core/strutil.h"
 #include "manifest/yaml_tree.h"
 
+/* Fields one schema table may hold (tracked per decoded mapping). */
+#define MF_MAX_FIELDS 128
+
 /* What a scalar means under YAML 1.2's core schema (plus the YAML 1.1
  * booleans that kubectl's YAML reader still honours). */
 enum mf_scalar_class {
@@ -203,7 +206,7 @@ char *
 mf_path_key(char *buf, const char *parent, const char *key)
 {
     /* Keys with dots or slashes (labels, annotations) are bracketed. */
-    if (strpbrk(key, "./[]") != NULL)
+    if (strpbrk(key, "./[] \t") != NULL)
         snprintf(buf, MF_PATH_MAX, "%s[%s]", parent ? parent : "", key);
     else
         return mf_path_field(buf, parent, key);
@@ -226,6 +229,7 @@ mf_spend(struct mf_ctx *ctx, const struct ynode *n, const char *path)
 
 static void mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
                             const struct ynode *n, void *dst, const char *path);
+static bool mf_field_present(const struct mf_field *f, const void *member);
 
 static void
 mf_type_error(struct mf_ctx *ctx, const struct ynode *n, const char *path, const char *expected)
@@ -385,7 +389,11 @@ mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
 {
     char ipath[MF_PATH_MAX];
     unsigned char *items;
+    struct mf_field elem_field = *f; /* element bounds, not the list's count */
 
+    elem_field.type = f->elem;
+    elem_field.min = f->elem_min;
+    elem_field.max = f->elem_max;
     if (n->kind != YNODE_SEQUENCE) {
         mf_type_error(ctx, n, path, "a list");
         return;
@@ -421,8 +429,8 @@ mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
             mf_decode_object(ctx, item, f->object, elem, ipath);
             continue;
         }
-        mf_decode_value(ctx, f, f->elem, item, elem, ipath);
-        if (f->check != NULL && ctx->budget > 0)
+        mf_decode_value(ctx, &elem_field, f->elem, item, elem, ipath);
+        if (f->check != NULL && ctx->budget > 0 && mf_field_present(&elem_field, elem))
             f->check(ctx, elem, ipath);
     }
 }
@@ -440,6 +448,7 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
     }
     mf_check_count(ctx, f, n, n->npairs, path);
     dst->v = arena_alloc(ctx->arena, (n->npairs ? n->npairs : 1) * sizeof(struct mf_kv));
+    dst->n = 0;
     if (dst->v == NULL)
         return;
     dst->set = true;
@@ -448,6 +457,8 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
         const struct ypair *p = &n->pairs[i];
         struct mf_kv *kv = &dst->v[dst->n];
 
+        if (p->key->shadowed)
+            continue;
         mf_path_key(kpath, path, p->key->text);
         if (!mf_spend(ctx, p->value, kpath))
             return;
@@ -483,14 +494,17 @@ mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
     if (items == NULL)
         return;
     dst->v = items;
-    dst->n = (uint32_t)n->npairs;
+    dst->n = 0;
     dst->set = true;
     dst->pos = mf_pos_of(ctx, n);
     for (size_t i = 0; i < n->npairs; i++) {
         const struct ypair *p = &n->pairs[i];
-        unsigned char *entry = items + i * f->elem_size;
+        unsigned char *entry = items + dst->n * f->elem_size;
         struct mf_str *key = (struct mf_str *)(entry + sizeof(struct mf_pos));
 
+        if (p->key->shadowed)
+            continue;
+        dst->n++;
         mf_path_key(kpath, path, p->key->text);
         if (!mf_spend(ctx, p->value, kpath))
             return;
@@ -662,6 +676,7 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
 {
     char fpath[MF_PATH_MAX];
     struct mf_pos *objpos = obj;
+    bool seen[MF_MAX_FIELDS] = {false}; /* a value was written for the field */
 
     *objpos = mf_pos_of(ctx, node);
     if (node != NULL && node->kind == YNODE_MAPPING) {
@@ -669,13 +684,18 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
             const struct ypair *p = &node->pairs[i];
             const struct mf_field *f = mf_find_field(schema, p->key->text, p->key->len);
 
+            if (p->key->shadowed)
+                continue;
             mf_path_key(fpath, path, p->key->text);
             if (!mf_spend(ctx, p->value, fpath))
                 return;
-            if (f == NULL)
+            if (f == NULL) {
                 mf_unknown_field(ctx, schema, p->key, path && path[0] ? path : "-");
-            else
-                mf_decode_field(ctx, f, p, obj, fpath);
+                continue;
+            }
+            if (!mf_is_null(p->value) && (size_t)(f - schema->fields) < MF_MAX_FIELDS)
+                seen[f - schema->fields] = true;
+            mf_decode_field(ctx, f, p, obj, fpath);
         }
     }
     for (size_t i = 0; i < schema->nfields; i++) {
@@ -686,7 +706,9 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
             continue;
         member = (const unsigned char *)obj + f->offset;
         mf_path_field(fpath, path, f->name);
-        if ((f->flags & MF_REQUIRED) && !mf_field_present(f, member))
+        /* A value that was written but rejected has been reported already. */
+        if ((f->flags & MF_REQUIRED) && !mf_field_present(f, member) &&
+            !(i < MF_MAX_FIELDS && seen[i]))
             mf_error(ctx, objpos, fpath, "required field is missing");
         else if ((f->flags & MF_NONEMPTY) && mf_field_present(f, member) &&
                  mf_field_empty(f, member))

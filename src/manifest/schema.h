@@ -23,6 +23,7 @@
 #ifndef METALGATE_MANIFEST_SCHEMA_H
 #define METALGATE_MANIFEST_SCHEMA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,7 @@
 
 struct ynode;
 struct mf_ctx;
+struct mf_meta;
 
 enum mf_type {
     MF_STRING,   /* struct mf_str */
@@ -71,8 +73,10 @@ struct mf_field {
     const struct mf_schema *object; /* MF_OBJECT, MF_OBJMAP, MF_LIST of MF_OBJECT */
     enum mf_type elem;              /* MF_LIST element type */
     size_t elem_size;               /* MF_LIST / MF_OBJMAP element size */
-    int64_t min, max;               /* MF_INT range; MF_LIST/MF_STRMAP/MF_OBJMAP max count;
-                                       MF_STRING max length; 0,0 = unbounded */
+    int64_t min, max;               /* MF_INT range; MF_STRING length; MF_LIST/MF_STRMAP/
+                                       MF_OBJMAP entry count (max only); 0,0 = unbounded */
+    int64_t elem_min, elem_max;     /* MF_LIST of MF_STRING: each string's length;
+                                       MF_LIST of MF_INT: each value's range */
     const char *const *enums;       /* MF_STRING: NULL-terminated allowed values */
     mf_check_fn check;
     const char *note; /* warning text for MF_UNSUPPORTED / MF_DEPRECATED */
@@ -127,6 +131,7 @@ struct mf_ctx {
     const char *kind;      /* for diagnostics */
     const char *ns;        /* may be NULL for cluster-scoped kinds */
     const char *name;      /* may be NULL while metadata is unknown */
+    const struct mf_meta *meta; /* the object's metadata, once decoded (validate hooks) */
     uint64_t budget;       /* nodes the decoder may still visit (alias bombs) */
     unsigned errors;       /* errors reported for this object */
 };
@@ -167,6 +172,10 @@ void mf_check_label_map(struct mf_ctx *ctx, const void *strmap, const char *path
 void mf_check_annotation_map(struct mf_ctx *ctx, const void *strmap, const char *path);
 void mf_check_no_duplicates(struct mf_ctx *ctx, const struct mf_list *strs, const char *path,
                             const char *what);
+
+/* RFC 1123 predicates, as Kubernetes applies them to names. */
+bool mf_is_dns_label(const char *s, size_t len);     /* lower-case label, at most 63 */
+bool mf_is_dns_subdomain(const char *s, size_t len); /* dot-separated labels, at most 253 */
 
 /* A hint for text that still holds a template placeholder (${VAR}, {{ }}, CMP_PLACEHOLDER_). */
 const char *mf_placeholder_hint(const char *s);

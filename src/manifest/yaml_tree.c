@@ -198,9 +198,12 @@ yb_check_duplicates(struct ybuilder *b, const struct ynode *map)
     memcpy(sorted, map->pairs, map->npairs * sizeof(*sorted));
     qsort(sorted, map->npairs, sizeof(*sorted), ykey_cmp);
     for (size_t i = 1; i < map->npairs; i++) {
-        const struct ynode *p = sorted[i - 1].key, *k = sorted[i].key;
-        if (p->len == k->len && memcmp(p->text, k->text, k->len) == 0)
+        struct ynode *p = sorted[i - 1].key;
+        const struct ynode *k = sorted[i].key;
+        if (p->len == k->len && memcmp(p->text, k->text, k->len) == 0) {
+            p->shadowed = true;
             yb_dup(b, k);
+        }
     }
     free(sorted);
 }

@@ -36,6 +36,8 @@ struct ynode {
     size_t len;
     bool plain;       /* unquoted, so subject to type resolution */
     const char *tag;  /* explicit tag such as "tag:yaml.org,2002:str", or NULL */
+    bool shadowed;    /* a mapping key repeated later in the same mapping: the
+                         later one wins (and the repetition is reported) */
     /* YNODE_MAPPING */
     struct ypair *pairs;
     size_t npairs;
