@@ -103,7 +103,7 @@ mf_kq_is_http_token(const char *s, size_t len)
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && strchr("!#$%&'*+-.^_`|~", c) == NULL)
+        if (!isalnum(c) && (c == '\0' || strchr("!#$%&'*+-.^_`|~", c) == NULL))
             return false;
     }
     return true;
@@ -1696,7 +1696,8 @@ mf_dns_check_path(struct mf_ctx *ctx, const void *value, const char *path)
               (isalnum((unsigned char)s->v[s->len - 1]) || s->v[s->len - 1] == '/');
 
     for (size_t i = 1; ok && i + 1 < s->len; i++)
-        ok = isalnum((unsigned char)s->v[i]) || strchr("_-.~:/?#[]@!$&'()*+,;=", s->v[i]) != NULL;
+        ok = isalnum((unsigned char)s->v[i]) ||
+             (s->v[i] != '\0' && strchr("_-.~:/?#[]@!$&'()*+,;=", s->v[i]) != NULL);
     if (s->len < 3 && s->len > 0 && (s->v[0] == '/' || s->v[0] == '?'))
         mf_error(ctx, &s->pos, path,
                  "\"%.80s\" is too short: the CRD's path pattern needs at least 3 characters, "
