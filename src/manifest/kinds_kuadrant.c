@@ -1482,6 +1482,7 @@ static void
 mf_auth_no_authn_method(struct mf_ctx *ctx, const struct mf_objmap *m, uint32_t i, const char *path)
 {
     const struct mf_auth_authentication *a = MF_LIST_AT(*m, struct mf_auth_authentication, i);
+    const char *above = i > 0 ? MF_LIST_AT(*m, struct mf_auth_authentication, i - 1)->key.v : NULL;
     const char *stray_name = NULL;
     bool misplaced = mf_auth_misplaced_credential(a, &stray_name) != NULL;
 
@@ -1490,9 +1491,8 @@ mf_auth_no_authn_method(struct mf_ctx *ctx, const struct mf_objmap *m, uint32_t 
                  "no authentication method is set: \"%s\" holds credentials settings, not a rule; "
                  "credentials may be mis-indented: it belongs inside a rule%s%s%s, next to its "
                  "method",
-                 a->key.v, i > 0 ? " (the rule above is \"" : "",
-                 i > 0 ? MF_LIST_AT(*m, struct mf_auth_authentication, i - 1)->key.v : "",
-                 i > 0 ? "\")" : "");
+                 a->key.v, above ? " (the rule above is \"" : "", above ? above : "",
+                 above ? "\")" : "");
     else
         mf_error(ctx, &a->key.pos, path,
                  "no authentication method is set: use one of apiKey, jwt, x509, plain, "
