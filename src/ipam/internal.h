@@ -160,23 +160,29 @@ ipam_str(const char *s)
 }
 
 /* setup.c */
+/* Builds the state for st->in; 0, or -1 with *err (static or st->out) saying why. */
 int ipam_setup(struct ipam_state *st, const char **err);
+/* Pool index by name, or IPAM_NONE. */
 uint32_t ipam_pool_by_name(const struct ipam_state *st, const char *name);
 /* Entry whose usable addresses include a, or IPAM_NONE. */
 uint32_t ipam_entry_of(const struct ipam_state *st, const struct ip_addr *a);
+/* Whether ns is in the pool's resolved namespace set. */
 bool ipam_pool_has_ns(const struct ipam_state *st, uint32_t pool, const char *ns);
 
 /* addrs.c */
+/* The record of an address in use, or IPAM_NONE when it is free. */
 uint32_t ipam_rec_find(const struct ipam_state *st, const struct ip_addr *a);
 /* Adds request r as a user of address a (in entry) in slot; creates the record. */
 void ipam_rec_use(struct ipam_state *st, uint32_t r, uint32_t slot, const struct ip_addr *a,
                   uint32_t entry);
 /* Removes every address of request r. */
 void ipam_rec_unuse_all(struct ipam_state *st, uint32_t r);
+/* The sharing group of (pool, key, backend), or IPAM_NONE. */
 uint32_t ipam_group_find(const struct ipam_state *st, uint32_t pool, const char *key,
                          const char *backend);
 
 /* assign.c */
+/* MetalLB's isPoolCompatibleWithService (serviceAllocation namespaces and selectors). */
 bool ipam_compatible(const struct ipam_state *st, uint32_t pool, uint32_t r);
 /* MetalLB's Assign: 0, or a failure code with st->reqs[r].reason set. */
 enum ipam_fail ipam_assign(struct ipam_state *st, uint32_t r, const struct ip_addr *ips, size_t n);
@@ -184,9 +190,14 @@ enum ipam_fail ipam_assign(struct ipam_state *st, uint32_t r, const struct ip_ad
 bool ipam_can_share(const struct ipam_state *st, uint32_t r, uint32_t rec);
 /* Go's %q of a list of IPs: ["10.0.0.1" "fc00::1"]. */
 const char *ipam_fmt_ips(struct ipam_state *st, const struct ip_addr *ips, size_t n);
+/* "ns/name" of request r, in st->out. */
 const char *ipam_key(struct ipam_state *st, uint32_t r);
 
-/* choose.c */
+/*
+ * choose.c: addresses for an object holding none (MetalLB's allocateIPs
+ * branches), and the PreferDualStack extension. Each returns 0 or the
+ * failure with st->reqs[r].reason set (the extension sets .note instead).
+ */
 enum ipam_fail ipam_alloc_requested(struct ipam_state *st, uint32_t r);
 enum ipam_fail ipam_alloc_from_pool(struct ipam_state *st, uint32_t r, const char *pool);
 enum ipam_fail ipam_alloc_auto(struct ipam_state *st, uint32_t r);

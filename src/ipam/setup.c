@@ -183,6 +183,15 @@ setup_pools(struct ipam_state *st, const char **err)
     return 0;
 }
 
+static bool
+ports_ok(const struct ipam_request *q)
+{
+    for (size_t i = 0; i < q->n_ports; i++)
+        if ((unsigned)q->ports[i].proto >= IPAM_PROTO_COUNT)
+            return false;
+    return true;
+}
+
 static int
 setup_requests(struct ipam_state *st, const char **err)
 {
@@ -195,7 +204,7 @@ setup_requests(struct ipam_state *st, const char **err)
         if ((unsigned)q->kind >= IPAM_KIND_COUNT || (unsigned)q->policy >= IPAM_POLICY_COUNT ||
             (q->n_ports > 0 && q->ports == NULL) ||
             (q->n_requested_ips > 0 && q->requested_ips == NULL) ||
-            (q->n_prev_ips > 0 && q->prev_ips == NULL)) {
+            (q->n_prev_ips > 0 && q->prev_ips == NULL) || !ports_ok(q)) {
             *err = arena_printf(st->out, "malformed request %s/%s", ipam_str(q->ns),
                                 ipam_str(q->name));
             return -1;
