@@ -307,6 +307,9 @@ BAD_INPUTS = {
     "binary": b"\x00\xff\xfe\x7fELF\x01\x02\x03kind: \x00\n\x9c",
     "invalid-utf8": b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \xc3\x28\n",
     "missing-envelope": "metadata:\n  name: x\n",
+    # FIELD.PATH must stay one word even when a map key holds a space.
+    "space-in-key": POOL_OK.replace("  namespace: metallb-system\n",
+                                    "  namespace: metallb-system\n  labels:\n    \"a b\": c\n"),
 }
 
 
