@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/internal.h"
@@ -21,7 +23,25 @@ struct cli_plan_opts {
     const char *state_dir;
     bool json;
     bool save;
+    bool timings;
 };
+
+/* --timings: wall time and peak RSS after each stage, on stderr (benches). */
+static void
+cli_stage(const struct cli_plan_opts *o, const char *stage, struct timespec *since)
+{
+    struct timespec now;
+    struct rusage ru;
+
+    if (!o->timings)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(stderr, "timing: %-14s %8.3f s  peak RSS %7.1f MB\n", stage,
+            (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9,
+            (double)ru.ru_maxrss / 1024.0);
+    *since = now;
+}
 
 static void
 cli_plan_help(void)
@@ -38,6 +58,7 @@ cli_plan_help(void)
            "      --save                  write the new allocations to --state DIR\n"
            "  -o, --output text|json      output format (default text)\n"
            "      --metallb-namespace NS  namespace of MetalLB objects (default metallb-system)\n"
+           "      --timings               print each stage's time and peak memory on stderr\n"
            "  -h, --help                  show this help\n"
            "\n"
            "Exit codes: 0 ok, 1 invalid manifests, 2 usage error, 3 runtime failure.\n");
@@ -98,7 +119,8 @@ cli_plan_parse(int argc, char **argv, struct cli_plan_opts *o)
         {"file", required_argument, NULL, 'f'},   {"node", required_argument, NULL, 'n'},
         {"state", required_argument, NULL, 's'},  {"save", no_argument, NULL, 'S'},
         {"output", required_argument, NULL, 'o'}, {"metallb-namespace", required_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"timings", no_argument, NULL, 'T'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -126,6 +148,9 @@ cli_plan_parse(int argc, char **argv, struct cli_plan_opts *o)
         case 'N':
             o->model.metallb_namespace = optarg;
             break;
+        case 'T':
+            o->timings = true;
+            break;
         case 'h':
             cli_plan_help();
             return -1;
@@ -146,11 +171,8 @@ static int
 cli_plan_print(const struct plan *p, bool json)
 {
     if (json) {
-        char *text = plan_render_json(p);
-        if (text == NULL)
+        if (plan_render_json(p, stdout) != 0)
             return CLI_EXIT_RUNTIME;
-        printf("%s\n", text);
-        free(text);
     } else {
         plan_render_text(p, stdout);
     }
@@ -166,8 +188,10 @@ cli_plan(int argc, char **argv)
     struct plan_state st;
     struct plan *p = NULL;
     const char *why;
+    struct timespec t;
     int rc;
 
+    clock_gettime(CLOCK_MONOTONIC, &t);
     memset(&o, 0, sizeof(o));
     rc = cli_plan_parse(argc, argv, &o);
     if (rc != 0) {
@@ -178,17 +202,21 @@ cli_plan(int argc, char **argv)
     mf_diags_init(&diags);
     plan_state_init(&st);
     rc = cli_load(&o.in, &o.model, &set, &diags);
+    cli_stage(&o, "load+check", &t);
     mf_diags_print(&diags, stderr, false);
     if (rc == CLI_EXIT_OK) {
         struct plan_input in = {&set, o.node, o.model.metallb_namespace, &st};
         if (o.state_dir != NULL)
             cli_read_state(o.state_dir, &st);
         p = plan_build(&in, &why);
+        cli_stage(&o, "plan", &t);
         if (p == NULL) {
             fprintf(stderr, "metalgate: cannot plan: %s\n", why);
             rc = CLI_EXIT_RUNTIME;
         } else {
             rc = cli_plan_print(p, o.json);
+            fflush(stdout);
+            cli_stage(&o, "render", &t);
             if (rc == CLI_EXIT_OK && o.save && cli_save_state(o.state_dir, p) != 0)
                 rc = CLI_EXIT_RUNTIME;
         }

@@ -304,7 +304,7 @@ mf_load_document(struct mf_doc_ctx *dc, const struct ynode *root, unsigned doc_i
         return;
     }
     obj->kind = kind;
-    obj->api_version = api_version;
+    obj->api_version = arena_strndup(&dc->set->arena, api_version, strlen(api_version));
     obj->meta = meta;
     obj->ns = ctx.ns;
     obj->name = meta.name.v ? meta.name.v : "";
@@ -326,33 +326,41 @@ mf_intern(struct mf_set *set, const char *s)
     return arena_strndup(&set->arena, s, strlen(s));
 }
 
+/* One document of a stream: report its duplicate keys, then decode it
+ * (its YAML tree is dropped when this returns). */
+static void
+mf_load_stream_doc(void *ctx, const struct ydoc *doc, uint32_t doc_index,
+                   const struct yaml_problem *dups, size_t ndups)
+{
+    struct mf_doc_ctx *dc = ctx;
+
+    for (size_t i = 0; i < ndups; i++)
+        mf_diags_add(dc->diags, MF_SEV_ERROR, dc->file, dups[i].line, dups[i].col, NULL, NULL,
+                     NULL, NULL,
+                     "%s in document %u (YAML keeps only the last one; was a \"---\" separator "
+                     "forgotten?)",
+                     dups[i].message, doc_index + 1);
+    if (doc->root != NULL)
+        mf_load_document(dc, doc->root, doc_index);
+}
+
 void
 mf_load_buffer(struct mf_set *set, const char *name, const unsigned char *buf, size_t len,
                struct mf_diags *diags)
 {
-    struct yaml_stream stream;
     struct mf_doc_ctx dc = {set, diags, mf_intern(set, name)};
+    struct yaml_problem failure;
+    bool failed = false;
 
     set->files++;
-    if (yaml_stream_read(buf, len, &set->arena, &stream) != 0) {
+    if (yaml_stream_each(buf, len, mf_load_stream_doc, &dc, &failure, &failed) != 0) {
         mf_diags_add(diags, MF_SEV_ERROR, dc.file, 0, 0, NULL, NULL, NULL, NULL,
                      "out of memory while reading YAML");
         return;
     }
-    for (size_t i = 0; i < stream.ndups; i++) {
-        const struct yaml_problem *p = &stream.dups[i];
-        mf_diags_add(diags, MF_SEV_ERROR, dc.file, p->line, p->col, NULL, NULL, NULL, NULL,
-                     "%s in document %u (YAML keeps only one of them; was a \"---\" separator "
-                     "forgotten?)",
-                     p->message, p->doc_index + 1);
-    }
-    for (size_t i = 0; i < stream.ndocs; i++)
-        if (stream.docs[i].root != NULL)
-            mf_load_document(&dc, stream.docs[i].root, (unsigned)i);
-    if (stream.failed)
-        mf_diags_add(diags, MF_SEV_ERROR, dc.file, stream.problem.line, stream.problem.col, NULL,
-                     NULL, NULL, NULL, "%s", stream.problem.message);
-    yaml_stream_release(&stream);
+    if (failed)
+        mf_diags_add(diags, MF_SEV_ERROR, dc.file, failure.line, failure.col, NULL, NULL, NULL,
+                     NULL, "%s", failure.message);
 }
 
 static int

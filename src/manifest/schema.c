@@ -185,32 +185,53 @@ mf_warn(struct mf_ctx *ctx, const struct mf_pos *pos, const char *path, const ch
     va_end(ap);
 }
 
+/* Paths are built for every field decoded, so no printf here. */
+static char *
+mf_path_join(char *buf, const char *parent, char sep, const char *tail, size_t tlen, char close)
+{
+    size_t plen = parent ? strlen(parent) : 0;
+
+    if (plen + tlen + 3 > MF_PATH_MAX) { /* pathological nesting: truncate the tail */
+        tlen = plen + 3 < MF_PATH_MAX ? MF_PATH_MAX - plen - 3 : 0;
+        plen = plen < MF_PATH_MAX - 3 ? plen : MF_PATH_MAX - 3;
+    }
+    memcpy(buf, parent, plen);
+    if (plen > 0 || sep == '[')
+        buf[plen++] = sep;
+    memcpy(buf + plen, tail, tlen);
+    plen += tlen;
+    if (close)
+        buf[plen++] = close;
+    buf[plen] = '\0';
+    return buf;
+}
+
 char *
 mf_path_field(char *buf, const char *parent, const char *field)
 {
-    if (parent == NULL || parent[0] == '\0')
-        snprintf(buf, MF_PATH_MAX, "%s", field);
-    else
-        snprintf(buf, MF_PATH_MAX, "%s.%s", parent, field);
-    return buf;
+    return mf_path_join(buf, parent, '.', field, strlen(field), '\0');
 }
 
 char *
 mf_path_index(char *buf, const char *parent, size_t index)
 {
-    snprintf(buf, MF_PATH_MAX, "%s[%zu]", parent ? parent : "", index);
-    return buf;
+    char digits[24];
+    size_t n = sizeof(digits);
+
+    do {
+        digits[--n] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index > 0);
+    return mf_path_join(buf, parent, '[', digits + n, sizeof(digits) - n, ']');
 }
 
 char *
 mf_path_key(char *buf, const char *parent, const char *key)
 {
-    /* Keys with dots or slashes (labels, annotations) are bracketed. */
+    /* Keys with dots, brackets or spaces (labels, annotations) are bracketed. */
     if (strpbrk(key, "./[] \t") != NULL)
-        snprintf(buf, MF_PATH_MAX, "%s[%s]", parent ? parent : "", key);
-    else
-        return mf_path_field(buf, parent, key);
-    return buf;
+        return mf_path_join(buf, parent, '[', key, strlen(key), ']');
+    return mf_path_field(buf, parent, key);
 }
 
 /* Counts a node against the per-object budget; false once it is spent. */
@@ -260,9 +281,14 @@ mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
         mf_error(ctx, &pos, path, "string contains a NUL character");
         return;
     }
-    dst->v = n->text;
+    /* Copied: the YAML tree is dropped once its document is decoded. */
+    dst->v = arena_strndup(ctx->arena, n->text, n->len);
     dst->len = (uint32_t)n->len;
     dst->pos = mf_pos_of(ctx, n);
+    if (dst->v == NULL) {
+        mf_error(ctx, &dst->pos, path, "out of memory");
+        return;
+    }
     if (f->max > 0 && (int64_t)n->len > f->max)
         mf_error(ctx, &dst->pos, path, "must be at most %" PRId64 " characters, is %zu", f->max,
                  n->len);
@@ -462,7 +488,7 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
         mf_path_key(kpath, path, p->key->text);
         if (!mf_spend(ctx, p->value, kpath))
             return;
-        kv->key.v = p->key->text;
+        kv->key.v = arena_strndup(ctx->arena, p->key->text, p->key->len);
         kv->key.len = (uint32_t)p->key->len;
         kv->key.pos = mf_pos_of(ctx, p->key);
         if (mf_is_null(p->value)) {
@@ -513,7 +539,7 @@ mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
             continue;
         }
         mf_decode_object(ctx, p->value, f->object, entry, kpath);
-        key->v = p->key->text;
+        key->v = arena_strndup(ctx->arena, p->key->text, p->key->len);
         key->len = (uint32_t)p->key->len;
         key->pos = mf_pos_of(ctx, p->key);
         if (mf_is_null(p->value))
@@ -620,7 +646,7 @@ mf_find_field(const struct mf_schema *schema, const char *name, size_t len)
 {
     for (size_t i = 0; i < schema->nfields; i++) {
         const struct mf_field *f = &schema->fields[i];
-        if (strlen(f->name) == len && memcmp(f->name, name, len) == 0)
+        if (f->name[0] == name[0] && strncmp(f->name, name, len) == 0 && f->name[len] == '\0')
             return f;
     }
     return NULL;
@@ -704,15 +730,17 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
 
         if (f->offset == SIZE_MAX || (f->flags & (MF_UNSUPPORTED | MF_IGNORED)))
             continue;
+        if (!(f->flags & (MF_REQUIRED | MF_NONEMPTY)))
+            continue;
         member = (const unsigned char *)obj + f->offset;
-        mf_path_field(fpath, path, f->name);
         /* A value that was written but rejected has been reported already. */
         if ((f->flags & MF_REQUIRED) && !mf_field_present(f, member) &&
             !(i < MF_MAX_FIELDS && seen[i]))
-            mf_error(ctx, objpos, fpath, "required field is missing");
+            mf_error(ctx, objpos, mf_path_field(fpath, path, f->name),
+                     "required field is missing");
         else if ((f->flags & MF_NONEMPTY) && mf_field_present(f, member) &&
                  mf_field_empty(f, member))
-            mf_error(ctx, objpos, fpath, "must not be empty");
+            mf_error(ctx, objpos, mf_path_field(fpath, path, f->name), "must not be empty");
     }
     if (schema->validate != NULL && ctx->budget > 0)
         schema->validate(ctx, obj, path);

@@ -31,6 +31,9 @@ struct ybuilder {
     uint32_t doc_index;
     size_t cap_docs, cap_dups;
     bool oom;
+    /* Streaming (yaml_stream_each): deliver each document, then drop it. */
+    yaml_doc_fn fn;
+    void *fnctx;
 };
 
 static void yb_fail(struct ybuilder *b, const yaml_mark_t *mark, const char *fmt, ...)
@@ -321,6 +324,22 @@ yb_push_doc(struct ybuilder *b, uint32_t line)
     return 0;
 }
 
+static void
+yb_deliver_doc(struct ybuilder *b, uint32_t line)
+{
+    struct ydoc doc;
+
+    if (b->root != NULL && b->root->kind == YNODE_SCALAR && b->root->plain && b->root->len == 0)
+        b->root = NULL;
+    doc.root = b->root;
+    doc.line = line;
+    b->fn(b->fnctx, &doc, b->doc_index, b->s->dups, b->s->ndups);
+    b->s->ndups = 0;
+    b->root = NULL;
+    b->nodes = 0; /* the limit is per document when streaming */
+    arena_free(b->arena);
+}
+
 static const char *
 yb_problem_text(const yaml_parser_t *p)
 {
@@ -351,7 +370,9 @@ yb_run(struct ybuilder *b, yaml_parser_t *parser)
             doc_line = (uint32_t)ev.start_mark.line + 1;
             break;
         case YAML_DOCUMENT_END_EVENT:
-            if (yb_push_doc(b, doc_line) != 0)
+            if (b->fn != NULL)
+                yb_deliver_doc(b, doc_line);
+            else if (yb_push_doc(b, doc_line) != 0)
                 b->oom = true;
             yb_forget_anchors(b);
             b->doc_index++;
@@ -403,6 +424,41 @@ yaml_stream_read(const unsigned char *buf, size_t len, struct arena *arena,
     rc = b.oom ? -1 : 0;
     if (b.oom)
         yaml_stream_release(s);
+    return rc;
+}
+
+int
+yaml_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx,
+                 struct yaml_problem *failure, bool *failed)
+{
+    yaml_parser_t parser;
+    struct ybuilder b;
+    struct yaml_stream s;
+    struct arena doc_arena;
+    int rc;
+
+    memset(&s, 0, sizeof(s));
+    memset(&b, 0, sizeof(b));
+    arena_init(&doc_arena, 64 * 1024, 0);
+    b.arena = &doc_arena;
+    b.s = &s;
+    b.fn = fn;
+    b.fnctx = ctx;
+    if (!yaml_parser_initialize(&parser))
+        return -1;
+    yaml_parser_set_input_string(&parser, buf, len);
+    yb_run(&b, &parser);
+    yaml_parser_delete(&parser);
+    while (b.depth > 0)
+        free(b.stack[--b.depth].children);
+    yb_forget_anchors(&b);
+    free(b.anchors);
+    arena_free(&doc_arena);
+    *failed = s.failed;
+    if (s.failed)
+        *failure = s.problem;
+    rc = b.oom ? -1 : 0;
+    yaml_stream_release(&s);
     return rc;
 }
 

@@ -83,6 +83,20 @@ struct yaml_stream {
 int yaml_stream_read(const unsigned char *buf, size_t len, struct arena *arena,
                      struct yaml_stream *s);
 
+/*
+ * Streaming form: calls fn once per complete document, in order, with the
+ * duplicate-key problems found in it. The document's nodes live only until
+ * fn returns, so memory stays bounded by the largest document, not the
+ * stream (a 100,000-object file would otherwise keep every tree alive).
+ * The node limit applies per document here. Returns 0, or -1 when memory
+ * ran out; *failure is filled and *failed set on a syntax error or limit
+ * (documents before it were delivered).
+ */
+typedef void (*yaml_doc_fn)(void *ctx, const struct ydoc *doc, uint32_t doc_index,
+                            const struct yaml_problem *dups, size_t ndups);
+int yaml_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx,
+                     struct yaml_problem *failure, bool *failed);
+
 /* Releases the non-arena parts of a stream (the docs and dups arrays). */
 void yaml_stream_release(struct yaml_stream *s);
 

@@ -33,6 +33,9 @@ struct plan_ad_ctx {
     const struct mf_object **peer_objs; /* same order as all_peers */
     const struct mf_object **slices;    /* EndpointSlices sorted by (ns, service) */
     size_t nslices;
+    const char **ad_peers_keys; /* per ads[i], computed once */
+    const struct mf_community_alias **aliases; /* of usable Community objects */
+    size_t naliases;
     struct plan_raw_ad *raw;
     size_t nraw, capraw;
 };
@@ -64,16 +67,29 @@ plan_index(struct plan_ad_ctx *a)
     while ((o = mf_set_next(set, MF_KIND_BGPADVERTISEMENT, &cur)) != NULL)
         if (plan_metallb_usable(a->c, o))
             a->ads[a->nads++] = o;
+    a->ad_peers_keys = plan_alloc(a->c, (a->nads + 1) * sizeof(*a->ad_peers_keys));
     cur = 0;
     while ((o = mf_set_next(set, MF_KIND_BGPPEER, &cur)) != NULL)
         if (plan_metallb_usable(a->c, o) && ((const struct mf_bgppeer *)o->body)->spec)
             a->all_peers[a->npeers++] = o->name;
     a->npeers = plan_sort_unique(a->all_peers, a->npeers);
-    for (size_t i = 0; i < a->npeers; i++) {
-        cur = 0;
-        while ((o = mf_set_next(set, MF_KIND_BGPPEER, &cur)) != NULL)
-            if (plan_metallb_usable(a->c, o) && strcmp(o->name, a->all_peers[i]) == 0)
+    cur = 0;
+    while ((o = mf_set_next(set, MF_KIND_BGPPEER, &cur)) != NULL)
+        for (size_t i = 0; plan_metallb_usable(a->c, o) && i < a->npeers; i++)
+            if (strcmp(o->name, a->all_peers[i]) == 0)
                 a->peer_objs[i] = o;
+    cur = 0;
+    a->aliases = plan_alloc(a->c, sizeof(*a->aliases));
+    while ((o = mf_set_next(set, MF_KIND_COMMUNITY, &cur)) != NULL) {
+        const struct mf_community_spec *cs = ((const struct mf_community_obj *)o->body)->spec;
+        const struct mf_community_alias **grown;
+        if (!plan_metallb_usable(a->c, o) || cs == NULL)
+            continue;
+        grown = plan_alloc(a->c, (a->naliases + cs->communities.n + 1) * sizeof(*grown));
+        memcpy(grown, a->aliases, a->naliases * sizeof(*grown));
+        a->aliases = grown;
+        for (uint32_t k = 0; k < cs->communities.n; k++)
+            a->aliases[a->naliases++] = MF_LIST_AT(cs->communities, struct mf_community_alias, k);
     }
     cur = 0;
     while ((o = mf_set_next(set, MF_KIND_ENDPOINTSLICE, &cur)) != NULL)
@@ -258,7 +274,9 @@ plan_raw_for_subject(struct plan_ad_ctx *a, size_t i)
             continue;
         memset(&r, 0, sizeof(r));
         r.ad = a->ads[d];
-        r.peers_key = plan_peers_key(a, s);
+        if (a->ad_peers_keys[d] == NULL)
+            a->ad_peers_keys[d] = plan_peers_key(a, s);
+        r.peers_key = a->ad_peers_keys[d];
         r.has_lp = s != NULL && s->local_pref.set;
         r.lp = r.has_lp ? (uint32_t)s->local_pref.v : 0;
         r.service = who;
@@ -306,7 +324,7 @@ plan_same_group(const struct plan_raw_ad *a, const struct plan_raw_ad *b)
 
 /* Resolves an advertisement's communities (aliases first, then literals). */
 static void
-plan_ad_communities(const struct plan_ctx *c, const struct mf_object *ad, uint32_t *legacy,
+plan_ad_communities(const struct plan_ad_ctx *a, const struct mf_object *ad, uint32_t *legacy,
                     size_t *nlegacy, struct plan_large_community *large, size_t *nlarge,
                     size_t cap)
 {
@@ -316,20 +334,12 @@ plan_ad_communities(const struct plan_ctx *c, const struct mf_object *ad, uint32
         const struct mf_str *name = MF_LIST_AT(s->communities, struct mf_str, i);
         struct mf_community v;
         bool found = false;
-        const struct mf_object *o;
-        size_t cur = 0;
 
-        while (!found && (o = mf_set_next(c->in->set, MF_KIND_COMMUNITY, &cur)) != NULL) {
-            const struct mf_community_spec *cs = ((const struct mf_community_obj *)o->body)->spec;
-            for (uint32_t k = 0; plan_metallb_usable(c, o) && cs && k < cs->communities.n; k++) {
-                const struct mf_community_alias *al =
-                    MF_LIST_AT(cs->communities, struct mf_community_alias, k);
-                if (!found && mf_str_eq(&al->name, name->v)) {
-                    v = al->parsed;
-                    found = true;
-                }
+        for (size_t k = 0; !found && k < a->naliases; k++)
+            if (mf_str_eq(&a->aliases[k]->name, name->v)) {
+                v = a->aliases[k]->parsed;
+                found = true;
             }
-        }
         if (!found && mf_community_parse(name->v, name->len, &v, NULL) != MF_COMMUNITY_OK)
             continue; /* model/ has reported it */
         if (v.type == MF_COMMUNITY_LEGACY && *nlegacy < cap)
@@ -414,8 +424,14 @@ plan_emit_group(struct plan_ad_ctx *a, size_t from, size_t to)
 {
     struct plan_ctx *c = a->c;
     struct plan_advertisement *ad = &c->p->advertisements[c->p->nadvertisements++];
-    size_t cap = 64 * (to - from);
+    size_t cap = 0;
     bool *may = plan_alloc(c, c->nnodes + 1);
+
+    for (size_t i = from; i < to; i++) {
+        const struct mf_bgpadv_spec *s =
+            ((const struct mf_bgpadvertisement *)a->raw[i].ad->body)->spec;
+        cap += s ? s->communities.n : 0;
+    }
 
     memset(ad, 0, sizeof(*ad));
     ad->prefix = a->raw[from].prefix;
@@ -426,7 +442,7 @@ plan_emit_group(struct plan_ad_ctx *a, size_t from, size_t to)
     ad->large = plan_alloc(c, cap * sizeof(*ad->large));
     for (size_t i = from; i < to; i++) {
         ad->services[ad->nservices++] = a->raw[i].service;
-        plan_ad_communities(c, a->raw[i].ad, ad->communities, &ad->ncommunities, ad->large,
+        plan_ad_communities(a, a->raw[i].ad, ad->communities, &ad->ncommunities, ad->large,
                             &ad->nlarge, cap);
         for (size_t n = 0; n < c->nnodes; n++)
             may[n] = may[n] || a->raw[i].nodes[n];

@@ -245,21 +245,31 @@ plan_request_gateway(struct plan_ctx *c, const struct mf_object *o, struct ipam_
     r->n_ports = spec->listeners.n;
 }
 
-/* Gateways we serve: their GatewayClass names our controller. */
+/* Gateways we serve: their GatewayClass (one of c->our_classes) names our controller. */
 static bool
 plan_gateway_is_ours(const struct plan_ctx *c, const struct mf_gateway *gw)
+{
+    if (gw->spec == NULL || gw->spec->gateway_class_name.v == NULL)
+        return false;
+    for (size_t i = 0; i < c->nour_classes; i++)
+        if (strcmp(c->our_classes[i], gw->spec->gateway_class_name.v) == 0)
+            return true;
+    return false;
+}
+
+static void
+plan_collect_classes(struct plan_ctx *c)
 {
     const struct mf_object *o;
     size_t cur = 0;
 
-    if (gw->spec == NULL || gw->spec->gateway_class_name.v == NULL)
-        return false;
+    c->our_classes = plan_alloc(c, (c->in->set->n + 1) * sizeof(*c->our_classes));
     while ((o = mf_set_next(c->in->set, MF_KIND_GATEWAYCLASS, &cur)) != NULL) {
         const struct mf_gatewayclass *gc = o->body;
-        if (o->errors == 0 && strcmp(o->name, gw->spec->gateway_class_name.v) == 0)
-            return gc->spec != NULL && mf_str_eq(&gc->spec->controller_name, PLAN_GATEWAY_CONTROLLER);
+        if (o->errors == 0 && gc->spec != NULL &&
+            mf_str_eq(&gc->spec->controller_name, PLAN_GATEWAY_CONTROLLER))
+            c->our_classes[c->nour_classes++] = o->name;
     }
-    return false;
 }
 
 static bool
@@ -281,6 +291,7 @@ plan_collect_requests(struct plan_ctx *c)
 {
     const struct mf_set *set = c->in->set;
 
+    plan_collect_classes(c);
     c->reqs = plan_alloc(c, (set->n + 1) * sizeof(*c->reqs));
     c->subjects = plan_alloc(c, (set->n + 1) * sizeof(*c->subjects));
     for (size_t i = 0; i < set->n; i++) {

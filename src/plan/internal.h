@@ -30,6 +30,8 @@ struct plan_ctx {
     const struct mf_object **pool_objs;
     struct ipam_pool *pools;
     size_t npools;
+    const char **our_classes; /* GatewayClasses naming our controller */
+    size_t nour_classes;
     struct plan_subject *subjects;
     struct ipam_request *reqs;
     size_t nreqs;

@@ -111,8 +111,8 @@ void plan_free(struct plan *p);
 /* The allocations of a plan as state, to persist (plan --save, run). */
 int plan_to_state(const struct plan *p, struct plan_state *st);
 
-/* Renders the plan as JSON (malloc'ed text, free() it) or as a text table. */
-char *plan_render_json(const struct plan *p);
+/* Writes the plan as JSON (returns 0, or -1 on a write error) or as a text table. */
+int plan_render_json(const struct plan *p, FILE *out);
 void plan_render_text(const struct plan *p, FILE *out);
 
 const char *plan_status_name(enum plan_status s);

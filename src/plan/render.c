@@ -1,5 +1,4 @@
 /* The plan as JSON (the contract of docs/cli.md) and as a compact table. */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,109 +18,177 @@ plan_status_name(enum plan_status s)
     return "error";
 }
 
-static json_t *
-plan_json_str(const char *s)
+/*
+ * The JSON is written as a stream: at 100,000 Services a document tree
+ * (jansson) cost seconds and hundreds of megabytes for nothing. The layout
+ * is fixed (2-space indent, one field per line), the content is the contract.
+ */
+static void
+plan_json_string(FILE *out, const char *s)
 {
-    return s ? json_string(s) : json_null();
+    if (s == NULL) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
 }
 
-static json_t *
-plan_json_strings(const char *const *v, size_t n)
+static void
+plan_json_key(FILE *out, int indent, const char *key, bool first)
 {
-    json_t *a = json_array();
-
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
-    return a;
+    fprintf(out, "%s\n%*s\"%s\": ", first ? "" : ",", indent, "", key);
 }
 
-static json_t *
-plan_json_service(const struct plan_service *s)
+static void
+plan_json_strings(FILE *out, const char *const *v, size_t n)
 {
-    json_t *o = json_object(), *ips = json_array();
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ", " : "", out);
+        plan_json_string(out, v[i]);
+    }
+    fputc(']', out);
+}
+
+static void
+plan_json_service(FILE *out, const struct plan_service *s)
+{
     char buf[IP_STRLEN];
 
+    fputs("    {", out);
+    plan_json_key(out, 6, "namespace", true);
+    plan_json_string(out, s->ns);
+    plan_json_key(out, 6, "name", false);
+    plan_json_string(out, s->name);
+    plan_json_key(out, 6, "kind", false);
+    plan_json_string(out, s->kind);
+    plan_json_key(out, 6, "ips", false);
+    fputc('[', out);
     for (size_t i = 0; i < s->nips; i++)
-        json_array_append_new(ips, json_string(ip_format(&s->ips[i], buf)));
-    json_object_set_new(o, "namespace", json_string(s->ns));
-    json_object_set_new(o, "name", json_string(s->name));
-    json_object_set_new(o, "kind", json_string(s->kind));
-    json_object_set_new(o, "ips", ips);
-    json_object_set_new(o, "pool", plan_json_str(s->pool));
-    json_object_set_new(o, "sharingKey", plan_json_str(s->sharing_key));
-    json_object_set_new(o, "status", json_string(plan_status_name(s->status)));
-    json_object_set_new(o, "reason", plan_json_str(s->reason));
-    return o;
+        fprintf(out, "%s\"%s\"", i ? ", " : "", ip_format(&s->ips[i], buf));
+    fputc(']', out);
+    plan_json_key(out, 6, "pool", false);
+    plan_json_string(out, s->pool);
+    plan_json_key(out, 6, "sharingKey", false);
+    plan_json_string(out, s->sharing_key);
+    plan_json_key(out, 6, "status", false);
+    plan_json_string(out, plan_status_name(s->status));
+    plan_json_key(out, 6, "reason", false);
+    plan_json_string(out, s->reason);
+    fputs("\n    }", out);
 }
 
-static json_t *
-plan_json_advertisement(const struct plan_advertisement *a)
+static void
+plan_json_advertisement(FILE *out, const struct plan_advertisement *a)
 {
-    json_t *o = json_object(), *comm = json_array(), *large = json_array();
     char buf[IP_STRLEN];
 
-    for (size_t i = 0; i < a->ncommunities; i++) {
-        char c[24];
-        snprintf(c, sizeof(c), "%u:%u", a->communities[i] >> 16, a->communities[i] & 0xffff);
-        json_array_append_new(comm, json_string(c));
-    }
-    for (size_t i = 0; i < a->nlarge; i++) {
-        char c[40];
-        snprintf(c, sizeof(c), "%u:%u:%u", a->large[i].global, a->large[i].local1,
-                 a->large[i].local2);
-        json_array_append_new(large, json_string(c));
-    }
-    json_object_set_new(o, "prefix", json_string(ip_prefix_format(&a->prefix, buf)));
-    json_object_set_new(o, "services", plan_json_strings(a->services, a->nservices));
-    json_object_set_new(o, "peers", plan_json_strings(a->peers, a->npeers));
-    json_object_set_new(o, "localPref",
-                        a->has_local_pref ? json_integer(a->local_pref) : json_null());
-    json_object_set_new(o, "communities", comm);
-    json_object_set_new(o, "largeCommunities", large);
-    json_object_set_new(o, "nodes", plan_json_strings(a->nodes, a->nnodes));
-    json_object_set_new(o, "reason", plan_json_str(a->reason));
-    return o;
+    fputs("    {", out);
+    plan_json_key(out, 6, "prefix", true);
+    plan_json_string(out, ip_prefix_format(&a->prefix, buf));
+    plan_json_key(out, 6, "services", false);
+    plan_json_strings(out, a->services, a->nservices);
+    plan_json_key(out, 6, "peers", false);
+    plan_json_strings(out, a->peers, a->npeers);
+    plan_json_key(out, 6, "localPref", false);
+    if (a->has_local_pref)
+        fprintf(out, "%u", a->local_pref);
+    else
+        fputs("null", out);
+    plan_json_key(out, 6, "communities", false);
+    fputc('[', out);
+    for (size_t i = 0; i < a->ncommunities; i++)
+        fprintf(out, "%s\"%u:%u\"", i ? ", " : "", a->communities[i] >> 16,
+                a->communities[i] & 0xffff);
+    fputc(']', out);
+    plan_json_key(out, 6, "largeCommunities", false);
+    fputc('[', out);
+    for (size_t i = 0; i < a->nlarge; i++)
+        fprintf(out, "%s\"%u:%u:%u\"", i ? ", " : "", a->large[i].global, a->large[i].local1,
+                a->large[i].local2);
+    fputc(']', out);
+    plan_json_key(out, 6, "nodes", false);
+    plan_json_strings(out, a->nodes, a->nnodes);
+    plan_json_key(out, 6, "reason", false);
+    plan_json_string(out, a->reason);
+    fputs("\n    }", out);
 }
 
-static json_t *
-plan_json_peer(const struct plan_peer *p)
+static void
+plan_json_peer(FILE *out, const struct plan_peer *p)
 {
-    json_t *o = json_object();
     char buf[IP_STRLEN];
 
-    json_object_set_new(o, "name", json_string(p->name));
-    json_object_set_new(o, "address", json_string(ip_format(&p->address, buf)));
-    json_object_set_new(o, "asn", p->dynamic_asn ? json_null() : json_integer(p->asn));
+    fputs("    {", out);
+    plan_json_key(out, 6, "name", true);
+    plan_json_string(out, p->name);
+    plan_json_key(out, 6, "address", false);
+    plan_json_string(out, ip_format(&p->address, buf));
+    plan_json_key(out, 6, "asn", false);
     if (p->dynamic_asn)
-        json_object_set_new(o, "dynamicASN", json_string(p->dynamic_asn));
-    json_object_set_new(o, "myAsn", json_integer(p->my_asn));
-    json_object_set_new(o, "port", json_integer(p->port));
-    json_object_set_new(o, "holdTime", json_integer(p->hold_time));
-    json_object_set_new(o, "keepaliveTime", json_integer(p->keepalive_time));
-    json_object_set_new(o, "bfdProfile", plan_json_str(p->bfd_profile));
-    json_object_set_new(o, "nodes", plan_json_strings(p->nodes, p->nnodes));
-    return o;
+        fputs("null", out);
+    else
+        fprintf(out, "%u", p->asn);
+    if (p->dynamic_asn) {
+        plan_json_key(out, 6, "dynamicASN", false);
+        plan_json_string(out, p->dynamic_asn);
+    }
+    plan_json_key(out, 6, "myAsn", false);
+    fprintf(out, "%u", p->my_asn);
+    plan_json_key(out, 6, "port", false);
+    fprintf(out, "%u", p->port);
+    plan_json_key(out, 6, "holdTime", false);
+    fprintf(out, "%u", p->hold_time);
+    plan_json_key(out, 6, "keepaliveTime", false);
+    fprintf(out, "%u", p->keepalive_time);
+    plan_json_key(out, 6, "bfdProfile", false);
+    plan_json_string(out, p->bfd_profile);
+    plan_json_key(out, 6, "nodes", false);
+    plan_json_strings(out, p->nodes, p->nnodes);
+    fputs("\n    }", out);
 }
 
-char *
-plan_render_json(const struct plan *p)
+int
+plan_render_json(const struct plan *p, FILE *out)
 {
-    json_t *root = json_object(), *svcs = json_array(), *ads = json_array(), *peers = json_array();
-    char *text;
-
-    json_object_set_new(root, "node", plan_json_str(p->node));
-    for (size_t i = 0; i < p->nservices; i++)
-        json_array_append_new(svcs, plan_json_service(&p->services[i]));
-    for (size_t i = 0; i < p->nadvertisements; i++)
-        json_array_append_new(ads, plan_json_advertisement(&p->advertisements[i]));
-    for (size_t i = 0; i < p->npeers; i++)
-        json_array_append_new(peers, plan_json_peer(&p->peers[i]));
-    json_object_set_new(root, "services", svcs);
-    json_object_set_new(root, "advertisements", ads);
-    json_object_set_new(root, "peers", peers);
-    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    return text;
+    fputc('{', out);
+    plan_json_key(out, 2, "node", true);
+    plan_json_string(out, p->node);
+    plan_json_key(out, 2, "services", false);
+    fputs(p->nservices ? "[\n" : "[", out);
+    for (size_t i = 0; i < p->nservices; i++) {
+        plan_json_service(out, &p->services[i]);
+        fputs(i + 1 < p->nservices ? ",\n" : "\n  ", out);
+    }
+    fputc(']', out);
+    plan_json_key(out, 2, "advertisements", false);
+    fputs(p->nadvertisements ? "[\n" : "[", out);
+    for (size_t i = 0; i < p->nadvertisements; i++) {
+        plan_json_advertisement(out, &p->advertisements[i]);
+        fputs(i + 1 < p->nadvertisements ? ",\n" : "\n  ", out);
+    }
+    fputc(']', out);
+    plan_json_key(out, 2, "peers", false);
+    fputs(p->npeers ? "[\n" : "[", out);
+    for (size_t i = 0; i < p->npeers; i++) {
+        plan_json_peer(out, &p->peers[i]);
+        fputs(i + 1 < p->npeers ? ",\n" : "\n  ", out);
+    }
+    fputs("]\n}\n", out);
+    return ferror(out) ? -1 : 0;
 }
 
 static void

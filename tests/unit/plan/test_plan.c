@@ -344,11 +344,15 @@ json_rendering_follows_the_contract(void **state)
         "spec: {type: LoadBalancer, ports: [{port: 80}]}\n---\n";
     const char *adv = "apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\n"
                       "metadata: {name: all, namespace: metallb-system}\n---\n";
-    char *json;
+    char *json = NULL;
+    size_t len = 0;
+    FILE *mem;
 
     (void)state;
     build(&f, "node-a", NULL, POOL, PEER, adv, svc, NULL);
-    json = plan_render_json(f.plan);
+    mem = open_memstream(&json, &len);
+    assert_int_equal(plan_render_json(f.plan, mem), 0);
+    fclose(mem);
     assert_non_null(strstr(json, "\"node\": \"node-a\""));
     assert_non_null(strstr(json, "\"sharingKey\": null"));
     assert_non_null(strstr(json, "\"prefix\": \"10.0.0.0/32\""));
