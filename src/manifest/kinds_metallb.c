@@ -232,6 +232,8 @@ mf_check_pool_entry(struct mf_ctx *ctx, const void *value, const char *path)
     struct ip_addr first, last;
     const char *why;
 
+    if (s->v == NULL) /* the decoder reported why */
+        return;
     if (mf_parse_pool_entry(s->v, s->len, &first, &last, &why) != 0)
         mf_error(ctx, &s->pos, path, "\"%.100s\" is not a valid %s: %s", s->v,
                  memchr(s->v, '-', s->len) ? "range" : "CIDR", why);
@@ -802,6 +804,8 @@ mf_check_adv_community(struct mf_ctx *ctx, const void *value, const char *path)
     struct mf_community c;
     const char *why = NULL;
 
+    if (s->v == NULL)
+        return;
     if (mf_community_parse(s->v, s->len, &c, &why) == MF_COMMUNITY_INVALID)
         mf_error(ctx, &s->pos, path, "invalid community value \"%.80s\": %s", s->v, why);
 }
@@ -881,12 +885,12 @@ static void
 mf_check_ifname(struct mf_ctx *ctx, const void *value, const char *path)
 {
     const struct mf_str *s = value;
-    bool ok = s->len > 0 && s->len < 16 && !mf_str_eq(s, ".") && !mf_str_eq(s, "..");
+    bool ok = s->v != NULL && s->len > 0 && s->len < 16 && !mf_str_eq(s, ".") && !mf_str_eq(s, "..");
 
     for (uint32_t i = 0; ok && i < s->len; i++)
         ok = s->v[i] != '/' && s->v[i] != ':' && s->v[i] != ' ' && s->v[i] != '\t' &&
              s->v[i] != '\n' && s->v[i] != '\r';
-    if (!ok)
+    if (!ok && s->v != NULL)
         mf_error(ctx, &s->pos, path,
                  "\"%.80s\" is not a valid Linux interface name: 1 to 15 characters, without "
                  "'/', ':' or spaces%s",

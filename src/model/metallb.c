@@ -32,7 +32,11 @@ struct ml_kind {
     const struct mf_object **objs;
     const struct mf_object **by_name;
     size_t n;
+    const char **names; /* for "did you mean" hints, filled on first use */
 };
+
+/* Hints compare with every name; beyond this many names they are skipped. */
+#define ML_HINT_MAX_NAMES 1000
 
 /* One address entry of a pool, expanded. */
 struct ml_entry {
@@ -62,6 +66,7 @@ struct ml_ctx {
     bool oom;
     struct ml_kind pools, peers, bfds, ads, l2ads, communities;
     struct ml_kind secrets; /* in MetalLB's namespace only */
+    struct ml_kind nodes;
     struct ml_pool *pool_info;
     struct ml_pair *pairs;
     size_t npairs, cap_pairs;
@@ -156,16 +161,16 @@ ml_find(const struct ml_kind *k, const char *name)
 
 /* "; did you mean "x"?" when a name of the kind is close to name, else "". */
 static const char *
-ml_hint(struct ml_ctx *ml, const struct ml_kind *k, const char *name)
+ml_hint(struct ml_ctx *ml, struct ml_kind *k, const char *name)
 {
-    const char **names = k->n ? ml_alloc(ml, k->n, sizeof(*names)) : NULL;
     const char *close, *hint;
 
-    if (names == NULL)
+    if (k->n == 0 || k->n > ML_HINT_MAX_NAMES)
         return "";
-    for (size_t i = 0; i < k->n; i++)
-        names[i] = k->objs[i]->name;
-    close = str_closest(name, strlen(name), names, k->n);
+    if (k->names == NULL && (k->names = ml_alloc(ml, k->n, sizeof(*k->names))) != NULL)
+        for (size_t i = 0; i < k->n; i++)
+            k->names[i] = k->objs[i]->name;
+    close = k->names != NULL ? str_closest(name, strlen(name), k->names, k->n) : NULL;
     if (close == NULL)
         return "";
     hint = arena_printf(&ml->arena, "; did you mean \"%s\"?", close);
@@ -691,7 +696,7 @@ ml_find_alias(const struct ml_alias *v, size_t n, const char *name)
 static const char *
 ml_alias_hint(struct ml_ctx *ml, const struct ml_alias *v, size_t n, const char *word)
 {
-    const char **names = n ? ml_alloc(ml, n, sizeof(*names)) : NULL;
+    const char **names = n && n <= ML_HINT_MAX_NAMES ? ml_alloc(ml, n, sizeof(*names)) : NULL;
     const char *close, *hint;
 
     if (names == NULL)
@@ -725,6 +730,14 @@ ml_check_adv_communities(struct ml_ctx *ml, const struct mf_object *o,
     }
 }
 
+static const struct mf_bgpadv_spec *
+ml_adv_spec(const struct ml_ctx *ml, size_t ai)
+{
+    const struct mf_bgpadvertisement *ad = ml->ads.objs[ai]->body;
+
+    return ad->spec != NULL ? ad->spec : &ml_empty_adv;
+}
+
 /* ---- advertisements: pool selection, V14 ----------------------------------------- */
 
 static bool
@@ -750,7 +763,7 @@ ml_pool_selected(const struct ml_ctx *ml, size_t pi, const struct mf_list *names
 /* Names of objects that do not exist: MetalLB ignores them, so warnings. */
 static void
 ml_warn_missing(struct ml_ctx *ml, const struct mf_object *o, const struct mf_list *names,
-                const struct ml_kind *k, const char *field, const char *what, const char *effect)
+                struct ml_kind *k, const char *field, const char *what, const char *effect)
 {
     char path[64];
 
@@ -764,16 +777,23 @@ ml_warn_missing(struct ml_ctx *ml, const struct mf_object *o, const struct mf_li
     }
 }
 
+/* Pairs live outside the arena: they grow by doubling, and the arena would
+ * keep every outgrown copy. */
 static void
 ml_add_pair(struct ml_ctx *ml, size_t pool, size_t ad)
 {
+    if (ml->oom)
+        return;
     if (ml->npairs == ml->cap_pairs) {
         size_t cap = ml->cap_pairs ? ml->cap_pairs * 2 : 64;
-        struct ml_pair *n = ml_alloc(ml, cap, sizeof(*n));
-        if (n == NULL)
+        struct ml_pair *n = cap <= SIZE_MAX / sizeof(*n) ? realloc(ml->pairs, cap * sizeof(*n))
+                                                          : NULL;
+        if (n == NULL) {
+            ml->oom = true;
+            mf_diags_add(ml->diags, MF_SEV_ERROR, "-", 0, 0, NULL, NULL, NULL, NULL,
+                         "out of memory while checking MetalLB objects");
             return;
-        if (ml->npairs)
-            memcpy(n, ml->pairs, ml->npairs * sizeof(*n));
+        }
         ml->pairs = n;
         ml->cap_pairs = cap;
     }
@@ -817,8 +837,10 @@ ml_check_aggregation(struct ml_ctx *ml, const struct mf_object *o, const struct 
     }
 }
 
+/* References and communities of every advertisement (broken ones too:
+ * these values decoded on their own). */
 static void
-ml_check_bgpads(struct ml_ctx *ml)
+ml_check_bgpad_refs(struct ml_ctx *ml)
 {
     size_t nalias = 0;
     struct ml_alias *aliases = ml_collect_aliases(ml, &nalias);
@@ -827,8 +849,7 @@ ml_check_bgpads(struct ml_ctx *ml)
         ml_check_alias_duplicates(ml, aliases, nalias);
     for (size_t ai = 0; ai < ml->ads.n; ai++) {
         const struct mf_object *o = ml->ads.objs[ai];
-        const struct mf_bgpadvertisement *ad = o->body;
-        const struct mf_bgpadv_spec *s = ad != NULL && ad->spec != NULL ? ad->spec : &ml_empty_adv;
+        const struct mf_bgpadv_spec *s = ml_adv_spec(ml, ai);
 
         ml_warn_missing(ml, o, &s->ip_address_pools, &ml->pools, "ipAddressPools",
                         "IPAddressPool", "nothing is advertised for it");
@@ -836,27 +857,29 @@ ml_check_bgpads(struct ml_ctx *ml)
                         "nothing is advertised to it");
         if (aliases != NULL)
             ml_check_adv_communities(ml, o, s, aliases, nalias);
-        if (!ml_usable(o))
+    }
+}
+
+/* Which usable advertisement applies to which usable pool: V14 on each such
+ * pair, and ml->pairs for V16 and V20, in (pool, advertisement) order. */
+static void
+ml_check_bgpad_pools(struct ml_ctx *ml)
+{
+    for (size_t pi = 0; pi < ml->pools.n; pi++) {
+        if (!ml->pool_info[pi].usable)
             continue;
-        for (size_t pi = 0; pi < ml->pools.n; pi++) {
-            if (!ml->pool_info[pi].usable ||
+        for (size_t ai = 0; ai < ml->ads.n && !ml->oom; ai++) {
+            const struct mf_bgpadv_spec *s = ml_adv_spec(ml, ai);
+            if (!ml_usable(ml->ads.objs[ai]) ||
                 !ml_pool_selected(ml, pi, &s->ip_address_pools, &s->ip_address_pool_selectors))
                 continue;
-            ml_check_aggregation(ml, o, s, pi);
+            ml_check_aggregation(ml, ml->ads.objs[ai], s, pi);
             ml_add_pair(ml, pi, ai);
         }
     }
 }
 
 /* ---- V16: conflicting localPref ----------------------------------------------------- */
-
-static const struct mf_bgpadv_spec *
-ml_adv_spec(const struct ml_ctx *ml, size_t ai)
-{
-    const struct mf_bgpadvertisement *ad = ml->ads.objs[ai]->body;
-
-    return ad->spec != NULL ? ad->spec : &ml_empty_adv;
-}
 
 static bool
 ml_names_disjoint(const struct mf_list *a, const struct mf_list *b)
@@ -889,15 +912,11 @@ static bool
 ml_nodes_overlap(const struct ml_ctx *ml, const struct mf_bgpadv_spec *a,
                  const struct mf_bgpadv_spec *b)
 {
-    size_t cursor = 0, nodes = 0;
-    const struct mf_object *node;
-
-    while ((node = mf_set_next(ml->set, MF_KIND_NODE, &cursor)) != NULL) {
-        nodes++;
-        if (ml_node_selected(node, &a->node_selectors) && ml_node_selected(node, &b->node_selectors))
+    for (size_t i = 0; i < ml->nodes.n; i++)
+        if (ml_node_selected(ml->nodes.objs[i], &a->node_selectors) &&
+            ml_node_selected(ml->nodes.objs[i], &b->node_selectors))
             return true;
-    }
-    return nodes == 0 && a->node_selectors.n == 0 && b->node_selectors.n == 0;
+    return ml->nodes.n == 0 && a->node_selectors.n == 0 && b->node_selectors.n == 0;
 }
 
 /* MetalLB's rule: same localPref, or different aggregation for the pool's
@@ -919,16 +938,6 @@ ml_localpref_compatible(const struct ml_ctx *ml, size_t pi, const struct mf_bgpa
     return !ml_nodes_overlap(ml, a, b);
 }
 
-static int
-ml_pair_cmp(const void *pa, const void *pb)
-{
-    const struct ml_pair *a = pa, *b = pb;
-
-    if (a->pool != b->pool)
-        return a->pool < b->pool ? -1 : 1;
-    return (a->ad > b->ad) - (a->ad < b->ad);
-}
-
 static void
 ml_report_localpref(struct ml_ctx *ml, size_t later, size_t earlier, size_t pi)
 {
@@ -948,33 +957,109 @@ ml_report_localpref(struct ml_ctx *ml, size_t later, size_t earlier, size_t pi)
                 ml->ads.objs[earlier]->name, ml->pools.objs[pi]->name);
 }
 
+/* The advertisements of one pool (a run of sorted pairs), for V16. */
+struct ml_group {
+    const struct ml_pair *v;
+    size_t n;
+    unsigned families; /* 1 = has IPv4, 2 = has IPv6 */
+    bool same_as_earlier;
+};
+
+/* Orders groups so that equal ones (same families, same advertisements)
+ * are adjacent, the earliest pool first. */
+static int
+ml_group_cmp(const void *pa, const void *pb)
+{
+    const struct ml_group *a = pa, *b = pb;
+
+    if (a->families != b->families)
+        return a->families < b->families ? -1 : 1;
+    if (a->n != b->n)
+        return a->n < b->n ? -1 : 1;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].ad != b->v[i].ad)
+            return a->v[i].ad < b->v[i].ad ? -1 : 1;
+    return (a->v > b->v) - (a->v < b->v);
+}
+
+static bool
+ml_group_same(const struct ml_group *a, const struct ml_group *b)
+{
+    if (a->families != b->families || a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].ad != b->v[i].ad)
+            return false;
+    return true;
+}
+
+static int
+ml_group_order_cmp(const void *pa, const void *pb)
+{
+    const struct ml_group *a = pa, *b = pb;
+
+    return (a->v > b->v) - (a->v < b->v);
+}
+
+/* Pools selected by the same advertisements, with the same families, give
+ * the same V16 answers: only the first of them is examined. This keeps
+ * "every ad on every pool" configurations linear in the number of pools. */
+static struct ml_group *
+ml_pool_groups(struct ml_ctx *ml, size_t *count)
+{
+    struct ml_group *g = ml_alloc(ml, ml->npairs, sizeof(*g));
+    size_t n = 0;
+
+    if (g == NULL)
+        return NULL;
+    for (size_t start = 0, end; start < ml->npairs; start = end, n++) {
+        const struct ml_pool *info = &ml->pool_info[ml->pairs[start].pool];
+        for (end = start; end < ml->npairs && ml->pairs[end].pool == ml->pairs[start].pool; end++)
+            ;
+        g[n] = (struct ml_group){&ml->pairs[start], end - start,
+                                 (info->has_v4 ? 1u : 0u) | (info->has_v6 ? 2u : 0u), false};
+    }
+    qsort(g, n, sizeof(*g), ml_group_cmp);
+    for (size_t i = 1; i < n; i++)
+        g[i].same_as_earlier = ml_group_same(&g[i], &g[i - 1]);
+    qsort(g, n, sizeof(*g), ml_group_order_cmp); /* back to pool order */
+    *count = n;
+    return g;
+}
+
+static void
+ml_check_localpref_group(struct ml_ctx *ml, const struct ml_group *g, bool *reported)
+{
+    for (size_t i = 1; i < g->n; i++) {
+        size_t ai = g->v[i].ad;
+        if (reported[ai] || ml_adv_spec(ml, ai)->service_selectors.n > 0)
+            continue;
+        for (size_t j = 0; j < i && !reported[ai]; j++) {
+            size_t aj = g->v[j].ad;
+            if (ml_adv_spec(ml, aj)->service_selectors.n > 0 ||
+                ml_localpref_compatible(ml, g->v[i].pool, ml_adv_spec(ml, ai),
+                                        ml_adv_spec(ml, aj)))
+                continue;
+            reported[ai] = true;
+            ml_report_localpref(ml, ai, aj, g->v[i].pool);
+        }
+    }
+}
+
 /* V16, for advertisements without serviceSelectors (those may never meet). */
 static void
 ml_check_localpref(struct ml_ctx *ml)
 {
     bool *reported = ml_alloc(ml, ml->ads.n, sizeof(*reported));
+    struct ml_group *groups;
+    size_t ngroups = 0;
 
     if (reported == NULL || ml->npairs == 0)
         return;
-    qsort(ml->pairs, ml->npairs, sizeof(*ml->pairs), ml_pair_cmp);
-    for (size_t start = 0, end; start < ml->npairs; start = end) {
-        for (end = start; end < ml->npairs && ml->pairs[end].pool == ml->pairs[start].pool; end++)
-            ;
-        for (size_t i = start + 1; i < end; i++) {
-            size_t ai = ml->pairs[i].ad;
-            if (reported[ai] || ml_adv_spec(ml, ai)->service_selectors.n > 0)
-                continue;
-            for (size_t j = start; j < i && !reported[ai]; j++) {
-                size_t aj = ml->pairs[j].ad;
-                if (ml_adv_spec(ml, aj)->service_selectors.n > 0 ||
-                    ml_localpref_compatible(ml, ml->pairs[i].pool, ml_adv_spec(ml, ai),
-                                            ml_adv_spec(ml, aj)))
-                    continue;
-                reported[ai] = true;
-                ml_report_localpref(ml, ai, aj, ml->pairs[i].pool);
-            }
-        }
-    }
+    groups = ml_pool_groups(ml, &ngroups);
+    for (size_t i = 0; groups != NULL && i < ngroups; i++)
+        if (!groups[i].same_as_earlier)
+            ml_check_localpref_group(ml, &groups[i], reported);
 }
 
 /* ---- V20: BFD echo mode with IPv6 pools -------------------------------------------- */
@@ -993,7 +1078,7 @@ ml_peer_echo(const struct ml_ctx *ml, const struct mf_peer_spec *s)
 }
 
 static void
-ml_check_echo_peer(struct ml_ctx *ml, size_t peer, const struct ml_pair *pair, bool *reported)
+ml_check_echo_peer(struct ml_ctx *ml, size_t peer, size_t pool, size_t ad, bool *reported)
 {
     const struct mf_object *o = ml->peers.objs[peer];
     const struct mf_peer_spec *s = ml_peer_spec(o);
@@ -1005,28 +1090,35 @@ ml_check_echo_peer(struct ml_ctx *ml, size_t peer, const struct ml_pair *pair, b
                 "pool %s has bgpadvertisement %s which references peer %s which has bfd echo "
                 "enabled, which is not possible (BFDProfile \"%s\" sets echoMode, and echo is "
                 "IPv4-only)",
-                ml->pools.objs[pair->pool]->name, ml->ads.objs[pair->ad]->name, o->name,
-                s->bfd_profile.v);
+                ml->pools.objs[pool]->name, ml->ads.objs[ad]->name, o->name, s->bfd_profile.v);
 }
 
+/* V20: peers that an advertisement of an IPv6 pool goes to may not use BFD echo. */
 static void
 ml_check_echo(struct ml_ctx *ml)
 {
     bool *reported = ml_alloc(ml, ml->peers.n, sizeof(*reported));
+    size_t *v6_pool = ml_alloc(ml, ml->ads.n, sizeof(*v6_pool)); /* first IPv6 pool of each ad */
 
-    for (size_t i = 0; reported != NULL && i < ml->npairs; i++) {
-        const struct ml_pair *pair = &ml->pairs[i];
-        const struct mf_list *peers = &ml_adv_spec(ml, pair->ad)->peers;
+    if (reported == NULL || v6_pool == NULL)
+        return;
+    for (size_t ai = 0; ai < ml->ads.n; ai++)
+        v6_pool[ai] = SIZE_MAX;
+    for (size_t i = 0; i < ml->npairs; i++)
+        if (ml->pool_info[ml->pairs[i].pool].has_v6 && v6_pool[ml->pairs[i].ad] == SIZE_MAX)
+            v6_pool[ml->pairs[i].ad] = ml->pairs[i].pool;
+    for (size_t ai = 0; ai < ml->ads.n; ai++) {
+        const struct mf_list *peers = &ml_adv_spec(ml, ai)->peers;
 
-        if (!ml->pool_info[pair->pool].has_v6)
+        if (v6_pool[ai] == SIZE_MAX)
             continue;
         for (size_t pi = 0; peers->n == 0 && pi < ml->peers.n; pi++)
-            ml_check_echo_peer(ml, pi, pair, reported);
+            ml_check_echo_peer(ml, pi, v6_pool[ai], ai, reported);
         for (uint32_t k = 0; k < peers->n; k++) {
             const struct mf_str *name = MF_LIST_AT(*peers, struct mf_str, k);
             size_t pi = name->v != NULL ? ml_find(&ml->peers, name->v) : SIZE_MAX;
             if (pi != SIZE_MAX)
-                ml_check_echo_peer(ml, pi, pair, reported);
+                ml_check_echo_peer(ml, pi, v6_pool[ai], ai, reported);
         }
     }
 }
@@ -1059,16 +1151,19 @@ model_check_metallb(const struct mf_set *set, const struct model_options *opt,
     ml_kind_build(&ml, &ml.l2ads, MF_KIND_L2ADVERTISEMENT, NULL);
     ml_kind_build(&ml, &ml.communities, MF_KIND_COMMUNITY, NULL);
     ml_kind_build(&ml, &ml.secrets, MF_KIND_SECRET, opt->metallb_namespace);
+    ml_kind_build(&ml, &ml.nodes, MF_KIND_NODE, NULL);
     ml.pool_info = ml_alloc(&ml, ml.pools.n, sizeof(*ml.pool_info));
     if (!ml.oom) {
         for (size_t i = 0; i < ml.pools.n; i++)
             ml_expand_pool(&ml, i);
         ml_check_overlaps(&ml);
         ml_check_peers(&ml);
-        ml_check_bgpads(&ml);
+        ml_check_bgpad_refs(&ml);
+        ml_check_bgpad_pools(&ml);
         ml_check_localpref(&ml);
         ml_check_echo(&ml);
         ml_check_l2ads(&ml);
     }
+    free(ml.pairs);
     arena_free(&ml.arena);
 }
