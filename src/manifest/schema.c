@@ -185,6 +185,15 @@ mf_warn(struct mf_ctx *ctx, const struct mf_pos *pos, const char *path, const ch
     va_end(ap);
 }
 
+static bool
+mf_has_blank(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ' || *s == 0x7f)
+            return true;
+    return false;
+}
+
 /* Paths are built for every field decoded, so no printf here. */
 static char *
 mf_path_join(char *buf, const char *parent, char sep, const char *tail, size_t tlen, char close)
@@ -228,10 +237,25 @@ mf_path_index(char *buf, const char *parent, size_t index)
 char *
 mf_path_key(char *buf, const char *parent, const char *key)
 {
-    /* Keys with dots, brackets or spaces (labels, annotations) are bracketed. */
-    if (strpbrk(key, "./[] \t") != NULL)
-        return mf_path_join(buf, parent, '[', key, strlen(key), ']');
-    return mf_path_field(buf, parent, key);
+    char safe[MF_PATH_MAX / 2];
+    size_t n = 0;
+
+    /* Keys with dots, brackets or blanks (labels, annotations) are bracketed;
+     * blanks and control bytes are %-encoded so that a diagnostic line keeps
+     * its field path as one word. */
+    if (strpbrk(key, "./[]") == NULL && !mf_has_blank(key))
+        return mf_path_field(buf, parent, key);
+    for (const unsigned char *k = (const unsigned char *)key; *k && n + 4 < sizeof(safe); k++) {
+        if (*k <= ' ' || *k == 0x7f || *k == '%') {
+            static const char hex[] = "0123456789ABCDEF";
+            safe[n++] = '%';
+            safe[n++] = hex[*k >> 4];
+            safe[n++] = hex[*k & 15];
+        } else {
+            safe[n++] = (char)*k;
+        }
+    }
+    return mf_path_join(buf, parent, '[', safe, n, ']');
 }
 
 /* Counts a node against the per-object budget; false once it is spent. */

@@ -468,10 +468,14 @@ ml_check_peer_secret(struct ml_ctx *ml, const struct mf_object *o, const struct 
         return;
     }
     si = ml_find(&ml->secrets, ref->name.v);
+    /* MetalLB treats a missing Secret as transient (it may be created later),
+     * so its own samples reference Secrets they do not ship: warn. plan/
+     * opens no session for such a peer until the Secret exists. */
     if (si == SIZE_MAX)
-        model_error(ml->diags, o, &ref->name.pos, "spec.passwordSecret.name",
-                    "secret ref not found for peer config: no Secret \"%s\" in namespace %s%s",
-                    ref->name.v, ns, ml_hint(ml, &ml->secrets, ref->name.v));
+        model_warn(ml->diags, o, &ref->name.pos, "spec.passwordSecret.name",
+                   "secret ref not found for peer config: no Secret \"%s\" in namespace %s%s; "
+                   "the session is not opened until it exists",
+                   ref->name.v, ns, ml_hint(ml, &ml->secrets, ref->name.v));
     else if (ml_usable(ml->secrets.objs[si]))
         ml_check_secret_value(ml, o, ref, ml->secrets.objs[si]);
 }

@@ -23,6 +23,23 @@ plan_peer_on_node(const struct mf_object *peer, const struct plan_node *node)
     return false;
 }
 
+/* Whether passwordSecret names a Secret that exists (check warned if not). */
+static bool
+plan_peer_secret_present(const struct plan_ctx *c, const struct mf_peer_spec *s)
+{
+    const struct mf_object *o;
+    size_t cur = 0;
+
+    if (s->password_secret == NULL || s->password_secret->name.v == NULL ||
+        s->password_secret->name.len == 0)
+        return true;
+    while ((o = mf_set_next(c->in->set, MF_KIND_SECRET, &cur)) != NULL)
+        if (o->errors == 0 && strcmp(o->ns, c->mlns) == 0 &&
+            strcmp(o->name, s->password_secret->name.v) == 0)
+            return true;
+    return false;
+}
+
 /* The TCP-MD5 key: spec.password, or the "password" key of passwordSecret. */
 static const char *
 plan_peer_password(struct plan_ctx *c, const struct mf_peer_spec *s)
@@ -98,6 +115,8 @@ plan_build_peers(struct plan_ctx *c)
         const struct mf_bgppeer *peer = o->body;
         if (!plan_metallb_usable(c, o) || peer->spec == NULL || peer->spec->peer_address.v == NULL)
             continue; /* unnumbered (interface) peers are not implemented */
+        if (!plan_peer_secret_present(c, peer->spec))
+            continue; /* as MetalLB: no session without its password Secret */
         plan_peer_from(c, o, &c->p->peers[c->p->npeers++]);
     }
     qsort(c->p->peers, c->p->npeers, sizeof(*c->p->peers), plan_peer_cmp);
