@@ -10,6 +10,8 @@
 
 extern const struct CMUnitTest test_ipaddr[];
 extern const size_t test_ipaddr_count;
+extern const struct CMUnitTest test_evloop[];
+extern const size_t test_evloop_count;
 extern const struct CMUnitTest test_fileio[];
 extern const size_t test_fileio_count;
 extern const struct CMUnitTest test_arena[];
