@@ -21,15 +21,11 @@
 #define MODEL_GW_MAX_NAMES 64
 
 static const struct mf_gateway *
-model_gw_find_gateway(const struct mf_set *set, const char *ns, const char *name)
+model_gw_find_gateway(const struct model_index *ix, const char *ns, const char *name)
 {
-    const struct mf_object *o;
-    size_t cursor = 0;
+    const struct mf_object *o = model_lookup(ix, MF_KIND_GATEWAY, ns, name);
 
-    while ((o = mf_set_next(set, MF_KIND_GATEWAY, &cursor)) != NULL)
-        if (o->ns != NULL && strcmp(o->ns, ns) == 0 && strcmp(o->name, name) == 0)
-            return o->body;
-    return NULL;
+    return o != NULL ? o->body : NULL;
 }
 
 static const struct mf_gw_listener *
@@ -110,7 +106,8 @@ model_gw_check_parent(struct mf_diags *diags, const struct mf_object *route,
 }
 
 static void
-model_gw_check_routes(const struct mf_set *set, struct mf_diags *diags)
+model_gw_check_routes(const struct mf_set *set, const struct model_index *ix,
+                      struct mf_diags *diags)
 {
     const struct mf_object *o;
     size_t cursor = 0;
@@ -126,7 +123,7 @@ model_gw_check_routes(const struct mf_set *set, struct mf_diags *diags)
             if (r->name.v == NULL || (r->group.v && !mf_str_eq(&r->group, MF_GW_GROUP)) ||
                 (r->kind.v && !mf_str_eq(&r->kind, "Gateway")))
                 continue;
-            gw = model_gw_find_gateway(set, r->namespace.v ? r->namespace.v : o->ns, r->name.v);
+            gw = model_gw_find_gateway(ix, r->namespace.v ? r->namespace.v : o->ns, r->name.v);
             if (gw != NULL && gw->spec != NULL)
                 model_gw_check_parent(diags, o, r, gw->spec, i);
         }
@@ -167,10 +164,9 @@ model_gw_check_classes(const struct mf_set *set, struct mf_diags *diags)
 }
 
 void
-model_check_gateway(const struct mf_set *set, const struct model_options *opt,
+model_check_gateway(const struct mf_set *set, const struct model_index *ix,
                     struct mf_diags *diags)
 {
-    (void)opt;
-    model_gw_check_routes(set, diags);
+    model_gw_check_routes(set, ix, diags);
     model_gw_check_classes(set, diags);
 }

@@ -12,6 +12,7 @@
  * TLSPolicies) on the same Gateway and listener cannot both be enforced;
  * that is a warning too, since which one wins depends on creation order.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/internal.h"
@@ -87,22 +88,23 @@ model_kq_target_kind(const struct mf_policy_target_ref *t, bool *known)
 
 /* Warns when the target exists, but only in other namespaces. */
 static void
-model_kq_check_target_elsewhere(const struct mf_set *set, struct mf_diags *diags,
+model_kq_check_target_elsewhere(const struct model_index *ix, struct mf_diags *diags,
                                 const struct mf_object *o, const struct mf_policy_target_ref *t)
 {
-    const struct mf_object *other = NULL, *x;
+    const struct mf_object *const *same;
+    const struct mf_object *other = NULL;
     const char *own = o->ns ? o->ns : "default";
     bool known;
     enum mf_kind_id kind = model_kq_target_kind(t, &known);
+    size_t n;
 
     if (!known || t->name.v == NULL)
         return;
-    for (size_t i = 0; (x = mf_set_next(set, kind, &i)) != NULL;) {
-        if (strcmp(x->name, t->name.v) != 0)
-            continue;
-        if (x->ns != NULL && strcmp(x->ns, own) == 0)
+    n = model_lookup_all(ix, kind, t->name.v, &same);
+    for (size_t i = 0; i < n; i++) {
+        if (same[i]->ns != NULL && strcmp(same[i]->ns, own) == 0)
             return;
-        other = x;
+        other = same[i];
     }
     if (other != NULL)
         model_warn(diags, o, &t->name.pos, "spec.targetRef.name",
@@ -123,37 +125,63 @@ model_kq_same_target(const struct mf_object *a, const struct mf_policy_target_re
            strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "") == 0 && strcmp(sa, sb) == 0;
 }
 
-/* DNSPolicy and TLSPolicy are direct policies: one per Gateway (listener). */
+static int
+model_kq_target_cmp(const void *x, const void *y)
+{
+    const struct mf_object *a = *(const struct mf_object *const *)x;
+    const struct mf_object *b = *(const struct mf_object *const *)y;
+    const struct mf_policy_target_ref *ta = model_kq_target(a), *tb = model_kq_target(b);
+    int c = strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "");
+
+    if (c == 0)
+        c = strcmp(ta->name.v, tb->name.v);
+    if (c == 0)
+        c = strcmp(ta->section_name.v ? ta->section_name.v : "",
+                   tb->section_name.v ? tb->section_name.v : "");
+    if (c == 0) /* load order: the first one is the one kept */
+        c = a < b ? -1 : (a > b);
+    return c;
+}
+
+/* DNSPolicy and TLSPolicy are direct policies: one per Gateway (listener).
+ * Sorted by target, so policies sharing one are neighbours. */
 static void
 model_kq_check_direct_conflicts(const struct mf_set *set, struct mf_diags *diags,
                                 enum mf_kind_id kind)
 {
-    const struct mf_object *a, *b;
+    const struct mf_object **v = malloc((set->n ? set->n : 1) * sizeof(*v));
+    const struct mf_object *o;
+    size_t n = 0;
 
-    for (size_t i = 0; (a = mf_set_next(set, kind, &i)) != NULL;) {
-        const struct mf_policy_target_ref *ta = model_kq_target(a);
-        if (ta == NULL)
-            continue;
-        for (size_t j = 0; (b = mf_set_next(set, kind, &j)) != NULL && b != a;) {
-            const struct mf_policy_target_ref *tb = model_kq_target(b);
-            if (tb == NULL || !model_kq_same_target(a, ta, b, tb) || b->name[0] == '\0' ||
-                strcmp(a->name, b->name) == 0)
-                continue;
-            model_warn(diags, a, &ta->pos, "spec.targetRef",
-                       "%s %s/%s targets the same Gateway%s; only one %s per target is "
-                       "enforced, the other is reported as Conflicted",
-                       a->kind->name, b->ns ? b->ns : "", b->name,
-                       ta->section_name.v ? " listener" : "", a->kind->name);
-            break;
-        }
+    if (v == NULL)
+        return;
+    for (size_t i = 0; (o = mf_set_next(set, kind, &i)) != NULL;) {
+        const struct mf_policy_target_ref *t = model_kq_target(o);
+        if (t != NULL && t->name.v != NULL && o->name[0] != '\0')
+            v[n++] = o;
     }
+    qsort(v, n, sizeof(*v), model_kq_target_cmp);
+    for (size_t i = 1, first = 0; i < n; i++) {
+        const struct mf_policy_target_ref *ta = model_kq_target(v[i]);
+        if (!model_kq_same_target(v[i], ta, v[first], model_kq_target(v[first]))) {
+            first = i;
+            continue;
+        }
+        if (strcmp(v[i]->name, v[first]->name) == 0)
+            continue; /* the same policy twice: reported as a duplicate */
+        model_warn(diags, v[i], &ta->pos, "spec.targetRef",
+                   "%s %s/%s targets the same Gateway%s; only one %s per target is "
+                   "enforced, the other is reported as Conflicted",
+                   v[i]->kind->name, v[first]->ns ? v[first]->ns : "", v[first]->name,
+                   ta->section_name.v ? " listener" : "", v[i]->kind->name);
+    }
+    free(v);
 }
 
 void
-model_check_kuadrant(const struct mf_set *set, const struct model_options *opt,
+model_check_kuadrant(const struct mf_set *set, const struct model_index *ix,
                      struct mf_diags *diags)
 {
-    (void)opt;
     for (size_t i = 0; i < set->n; i++) {
         const struct mf_object *o = &set->objects[i];
         const struct mf_policy_target_ref *t;
@@ -161,7 +189,7 @@ model_check_kuadrant(const struct mf_set *set, const struct model_options *opt,
         if (!model_kq_is_policy(o) || (t = model_kq_target(o)) == NULL)
             continue;
         model_kq_check_target_namespace(diags, o, t);
-        model_kq_check_target_elsewhere(set, diags, o, t);
+        model_kq_check_target_elsewhere(ix, diags, o, t);
     }
     model_kq_check_direct_conflicts(set, diags, MF_KIND_DNSPOLICY);
     model_kq_check_direct_conflicts(set, diags, MF_KIND_TLSPOLICY);

@@ -44,44 +44,94 @@ model_warn(struct mf_diags *diags, const struct mf_object *obj, const struct mf_
 }
 
 static int
+model_key_cmp(enum mf_kind_id kind, const char *name, const char *ns, const struct mf_object *o)
+{
+    int c;
+
+    if (kind != o->kind->id)
+        return kind < o->kind->id ? -1 : 1;
+    c = strcmp(name, o->name);
+    if (c == 0 && ns != NULL)
+        c = strcmp(ns, o->ns ? o->ns : "");
+    return c;
+}
+
+static int
 model_identity_cmp(const void *a, const void *b)
 {
     const struct mf_object *x = *(const struct mf_object *const *)a;
     const struct mf_object *y = *(const struct mf_object *const *)b;
-    int c;
+    int c = model_key_cmp(x->kind->id, x->name, x->ns ? x->ns : "", y);
 
-    if (x->kind->id != y->kind->id)
-        return x->kind->id < y->kind->id ? -1 : 1;
-    c = strcmp(x->ns ? x->ns : "", y->ns ? y->ns : "");
-    if (c == 0)
-        c = strcmp(x->name, y->name);
     if (c == 0) /* keep load order so the later one is reported */
         c = x < y ? -1 : (x > y);
     return c;
 }
 
-/* Two objects of one kind with the same namespace and name: the later one is
- * an error (kubectl apply would silently replace the first). Sorting keeps
- * this O(n log n) for large directories. */
-static void
-model_check_duplicates(const struct mf_set *set, struct mf_diags *diags)
+/* First index whose object is not below (kind, name[, ns]). */
+static size_t
+model_lower_bound(const struct model_index *ix, enum mf_kind_id kind, const char *name,
+                  const char *ns)
 {
-    const struct mf_object **v = malloc((set->n ? set->n : 1) * sizeof(*v));
+    size_t lo = 0, hi = ix->n;
 
-    if (v == NULL)
-        return;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (model_key_cmp(kind, name, ns, ix->v[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const struct mf_object *
+model_lookup(const struct model_index *ix, enum mf_kind_id kind, const char *ns,
+             const char *name)
+{
+    size_t i = model_lower_bound(ix, kind, name, ns);
+
+    return i < ix->n && model_key_cmp(kind, name, ns, ix->v[i]) == 0 ? ix->v[i] : NULL;
+}
+
+size_t
+model_lookup_all(const struct model_index *ix, enum mf_kind_id kind, const char *name,
+                 const struct mf_object *const **first)
+{
+    size_t i = model_lower_bound(ix, kind, name, NULL), n = 0;
+
+    while (i + n < ix->n && model_key_cmp(kind, name, NULL, ix->v[i + n]) == 0)
+        n++;
+    *first = ix->v + i;
+    return n;
+}
+
+static int
+model_index_build(const struct mf_set *set, struct model_index *ix)
+{
+    ix->v = malloc((set->n ? set->n : 1) * sizeof(*ix->v));
+    ix->n = set->n;
+    if (ix->v == NULL)
+        return -1;
     for (size_t i = 0; i < set->n; i++)
-        v[i] = &set->objects[i];
-    qsort(v, set->n, sizeof(*v), model_identity_cmp);
-    for (size_t i = 1; i < set->n; i++) {
-        const struct mf_object *a = v[i - 1], *b = v[i];
+        ix->v[i] = &set->objects[i];
+    qsort(ix->v, ix->n, sizeof(*ix->v), model_identity_cmp);
+    return 0;
+}
+
+/* Two objects of one kind with the same namespace and name: the later one is
+ * an error (kubectl apply would silently replace the first). */
+static void
+model_check_duplicates(const struct model_index *ix, struct mf_diags *diags)
+{
+    for (size_t i = 1; i < ix->n; i++) {
+        const struct mf_object *a = ix->v[i - 1], *b = ix->v[i];
         if (a->kind == b->kind && a->name[0] && strcmp(a->name, b->name) == 0 &&
             strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "") == 0)
             model_error(diags, b, &b->meta.name.pos, "metadata.name",
                         "duplicate %s \"%s\"; first defined at %s:%u", b->kind->name, b->name,
                         a->meta.name.pos.file, a->meta.name.pos.line);
     }
-    free(v);
 }
 
 size_t
@@ -90,11 +140,18 @@ model_check(const struct mf_set *set, const struct model_options *opt, struct mf
     size_t before = diags->errors;
     struct model_options o = *opt;
 
+    struct model_index ix;
+
     if (o.metallb_namespace == NULL)
         o.metallb_namespace = "metallb-system";
-    model_check_duplicates(set, diags);
+    if (model_index_build(set, &ix) != 0) {
+        mf_diags_add(diags, MF_SEV_ERROR, NULL, 0, 0, NULL, NULL, NULL, NULL, "out of memory");
+        return diags->errors - before;
+    }
+    model_check_duplicates(&ix, diags);
     model_check_metallb(set, &o, diags);
-    model_check_gateway(set, &o, diags);
-    model_check_kuadrant(set, &o, diags);
+    model_check_gateway(set, &ix, diags);
+    model_check_kuadrant(set, &ix, diags);
+    free(ix.v);
     return diags->errors - before;
 }
