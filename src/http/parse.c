@@ -375,6 +375,25 @@ start_line(struct http_parser *p, const char *b, uint32_t s, uint32_t e)
     return parse_status_line(p, b, s, e);
 }
 
+/*
+ * The size limit that applies to the line starting at s: the start line is
+ * bounded by line_max and the head by head_max, whichever ends first. The
+ * same rule decides on complete lines and on incomplete ones, so the error
+ * does not depend on how the bytes were split.
+ */
+static uint64_t
+size_limit(const struct http_parser *p, uint32_t s, enum http_error *err)
+{
+    uint64_t line_end = (uint64_t)s + p->lim->line_max;
+
+    if (p->state == HTTP_ST_START && line_end <= p->lim->head_max) {
+        *err = HTTP_ERR_LINE_TOO_LONG;
+        return line_end;
+    }
+    *err = HTTP_ERR_HEAD_TOO_LARGE;
+    return p->lim->head_max;
+}
+
 /* One complete line [p->pos, lf) where b[lf] is the LF. */
 static enum http_error
 line_done(struct http_parser *p, const char *b, uint32_t lf)
@@ -382,14 +401,12 @@ line_done(struct http_parser *p, const char *b, uint32_t lf)
     uint32_t s = p->pos, e;
     enum http_error err;
 
+    if ((uint64_t)lf + 1 > size_limit(p, s, &err))
+        return err;
     if (lf == s || b[lf - 1] != '\r')
         return HTTP_ERR_BARE_LF;
-    if (lf + 1 > p->lim->head_max)
-        return HTTP_ERR_HEAD_TOO_LARGE;
     e = lf - 1;
     if (p->state == HTTP_ST_START) {
-        if (lf + 1 - s > p->lim->line_max)
-            return HTTP_ERR_LINE_TOO_LONG;
         err = start_line(p, b, s, e);
     } else if (e == s) {
         err = p->kind == HTTP_REQUEST ? finish_request(p) : finish_response(p);
@@ -404,15 +421,13 @@ line_done(struct http_parser *p, const char *b, uint32_t lf)
     return err;
 }
 
-/* Limits on an incomplete line: the start line and the whole head. */
+/* Limits on an incomplete line. */
 static enum http_error
 partial_check(const struct http_parser *p, size_t len)
 {
-    if (p->state == HTTP_ST_START && len - p->pos > p->lim->line_max)
-        return HTTP_ERR_LINE_TOO_LONG;
-    if (len > p->lim->head_max)
-        return HTTP_ERR_HEAD_TOO_LARGE;
-    return HTTP_ERR_NONE;
+    enum http_error err;
+
+    return len > size_limit(p, p->pos, &err) ? err : HTTP_ERR_NONE;
 }
 
 static enum http_result
