@@ -13,6 +13,8 @@ static int cli_version(int argc, char **argv);
 static const struct cli_command cli_commands[] = {
     {"check", "validate manifests (MetalLB, Gateway API, Kuadrant)", cli_check},
     {"plan", "print the allocations and announcements the manifests ask for", cli_plan},
+    {"run", "run the daemon (allocate, announce, serve the admin endpoint)", cli_run},
+    {"status", "show a running daemon's state", cli_status},
     {"version", "print the version", cli_version},
 };
 

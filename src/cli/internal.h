@@ -16,6 +16,8 @@ struct cli_command {
 
 int cli_check(int argc, char **argv);
 int cli_plan(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_status(int argc, char **argv);
 
 /* Prints "metalgate: <message>" and "Try 'metalgate CMD --help'" to stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -360,6 +360,30 @@ plan_fill_services(struct plan_ctx *c)
     qsort(p->services, p->nservices, sizeof(*p->services), plan_service_cmp);
 }
 
+static int
+plan_pool_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct plan_pool *)a)->name, ((const struct plan_pool *)b)->name);
+}
+
+static void
+plan_fill_pools(struct plan_ctx *c)
+{
+    struct plan *p = c->p;
+
+    p->pools = plan_alloc(c, (c->npools + 1) * sizeof(*p->pools));
+    for (size_t i = 0; i < c->npools; i++) {
+        const struct ipam_usage *u = &c->out.usage[i];
+        p->pools[i].name = c->pools[i].name;
+        p->pools[i].assigned_v4 = u->assigned_v4;
+        p->pools[i].assigned_v6 = u->assigned_v6;
+        p->pools[i].available_v4 = u->available_v4;
+        p->pools[i].available_v6 = u->infinite_v6 ? INT64_MAX : u->available_v6;
+    }
+    p->npools = c->npools;
+    qsort(p->pools, p->npools, sizeof(*p->pools), plan_pool_cmp);
+}
+
 int
 plan_allocate(struct plan_ctx *c)
 {
@@ -379,5 +403,6 @@ plan_allocate(struct plan_ctx *c)
         return -1;
     }
     plan_fill_services(c);
+    plan_fill_pools(c);
     return 0;
 }

@@ -82,8 +82,17 @@ struct plan_peer {
     size_t nnodes;
 };
 
+/* An IPAddressPool's usage, counted as MetalLB does (a shared IP once). */
+struct plan_pool {
+    const char *name;
+    int64_t assigned_v4, assigned_v6;
+    int64_t available_v4, available_v6; /* INT64_MAX when infinite */
+};
+
 struct plan {
     const char *node; /* this node's name, or NULL */
+    struct plan_pool *pools; /* sorted by name */
+    size_t npools;
     struct plan_service *services;
     size_t nservices;
     struct plan_advertisement *advertisements;
@@ -113,6 +122,9 @@ int plan_to_state(const struct plan *p, struct plan_state *st);
 
 /* Writes the plan as JSON (returns 0, or -1 on a write error) or as a text table. */
 int plan_render_json(const struct plan *p, FILE *out);
+/* The same object with more members: extra writes ",\n  \"key\": value" pairs. */
+int plan_render_json_with(const struct plan *p, FILE *out, void (*extra)(void *ctx, FILE *out),
+                          void *ctx);
 void plan_render_text(const struct plan *p, FILE *out);
 
 const char *plan_status_name(enum plan_status s);

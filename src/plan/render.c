@@ -164,6 +164,13 @@ plan_json_peer(FILE *out, const struct plan_peer *p)
 int
 plan_render_json(const struct plan *p, FILE *out)
 {
+    return plan_render_json_with(p, out, NULL, NULL);
+}
+
+int
+plan_render_json_with(const struct plan *p, FILE *out, void (*extra)(void *ctx, FILE *out),
+                      void *ctx)
+{
     fputc('{', out);
     plan_json_key(out, 2, "node", true);
     plan_json_string(out, p->node);
@@ -187,7 +194,24 @@ plan_render_json(const struct plan *p, FILE *out)
         plan_json_peer(out, &p->peers[i]);
         fputs(i + 1 < p->npeers ? ",\n" : "\n  ", out);
     }
-    fputs("]\n}\n", out);
+    fputc(']', out);
+    plan_json_key(out, 2, "pools", false);
+    fputs(p->npools ? "[\n" : "[", out);
+    for (size_t i = 0; i < p->npools; i++) {
+        const struct plan_pool *q = &p->pools[i];
+        fputs("    {", out);
+        plan_json_key(out, 6, "name", true);
+        plan_json_string(out, q->name);
+        fprintf(out, ",\n      \"assignedIPv4\": %lld,\n      \"assignedIPv6\": %lld,"
+                     "\n      \"availableIPv4\": %lld,\n      \"availableIPv6\": %lld\n    }",
+                (long long)q->assigned_v4, (long long)q->assigned_v6, (long long)q->available_v4,
+                (long long)q->available_v6);
+        fputs(i + 1 < p->npools ? ",\n" : "\n  ", out);
+    }
+    fputc(']', out);
+    if (extra != NULL)
+        extra(ctx, out);
+    fputs("\n}\n", out);
     return ferror(out) ? -1 : 0;
 }
 

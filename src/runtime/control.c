@@ -1,0 +1,279 @@
+/*
+ * DOC: runtime/ runs one control thread (docs/internals/runtime.md).
+ *
+ * control.c  start-up, generations, reload, signals, the persisted state
+ * watch.c    inotify on the manifest paths, settled before a reload
+ * status.c   the admin provider: /status JSON and /metrics
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/fileio.h"
+#include "core/log.h"
+#include "model/model.h"
+#include "runtime/internal.h"
+
+#define RT_STATE_FILE "allocations.json"
+#define RT_STATE_MAX (256u * 1024 * 1024)
+
+/* ---- the persisted allocations ----------------------------------------- */
+
+static void
+rt_read_state(const struct runtime *rt, struct plan_state *st)
+{
+    char path[4096], err[256];
+    char *text;
+    size_t len, skipped;
+
+    if (rt->opts.state_dir == NULL)
+        return;
+    snprintf(path, sizeof(path), "%s/%s", rt->opts.state_dir, RT_STATE_FILE);
+    if (file_read_all(path, RT_STATE_MAX, &text, &len) != 0) {
+        if (errno != ENOENT)
+            log_warn("runtime", "cannot read state %s: %s; starting empty", path,
+                     strerror(errno));
+        return;
+    }
+    if (plan_state_parse(st, text, len, &skipped, err, sizeof(err)) != 0)
+        log_warn("runtime", "state %s is corrupt (%s); starting empty", path, err);
+    else if (skipped > 0)
+        log_warn("runtime", "state %s: %zu malformed entries ignored", path, skipped);
+    free(text);
+}
+
+static void
+rt_save_state(const struct runtime *rt, const struct plan *p)
+{
+    struct plan_state st;
+    char path[4096];
+    char *text;
+
+    if (rt->opts.state_dir == NULL)
+        return;
+    if (mkdir(rt->opts.state_dir, 0755) != 0 && errno != EEXIST) {
+        log_error("runtime", "cannot create state directory %s: %s", rt->opts.state_dir,
+                  strerror(errno));
+        return;
+    }
+    plan_state_init(&st);
+    snprintf(path, sizeof(path), "%s/%s", rt->opts.state_dir, RT_STATE_FILE);
+    if (plan_to_state(p, &st) == 0 && (text = plan_state_render(&st)) != NULL) {
+        if (file_write_atomic(path, text, strlen(text)) != 0)
+            log_error("runtime", "cannot write state %s: %s", path, strerror(errno));
+        free(text);
+    }
+    plan_state_free(&st);
+}
+
+/* ---- generations -------------------------------------------------------- */
+
+void
+rt_generation_free(struct rt_generation *g)
+{
+    if (g == NULL)
+        return;
+    plan_free(g->plan);
+    mf_set_free(&g->set);
+    free(g);
+}
+
+static void
+rt_log_diags(struct runtime *rt, const struct mf_diags *d)
+{
+    char line[2048];
+    bool first = true;
+
+    for (size_t i = 0; i < d->n; i++) {
+        mf_diag_format(&d->v[i], line, sizeof(line));
+        if (d->v[i].sev == MF_SEV_ERROR) {
+            log_error("config", "%s", line);
+            if (first)
+                snprintf(rt->last_error, sizeof(rt->last_error), "%.500s", line);
+            first = false;
+        } else {
+            log_warn("config", "%s", line);
+        }
+    }
+}
+
+/* The allocations the next plan starts from: the running plan's, else the file's. */
+static void
+rt_previous_state(const struct runtime *rt, struct plan_state *st)
+{
+    if (rt->gen != NULL)
+        plan_to_state(rt->gen->plan, st);
+    else
+        rt_read_state(rt, st);
+}
+
+struct rt_generation *
+rt_load(struct runtime *rt)
+{
+    struct rt_generation *g = calloc(1, sizeof(*g));
+    struct model_options mo = {rt->opts.metallb_namespace};
+    struct mf_diags diags;
+    struct plan_state st;
+    const char *why;
+
+    if (g == NULL)
+        return NULL;
+    mf_set_init(&g->set);
+    mf_diags_init(&diags);
+    for (size_t i = 0; i < rt->opts.npaths; i++)
+        mf_load_path(&g->set, rt->opts.paths[i], &diags);
+    model_check(&g->set, &mo, &diags);
+    mf_diags_sort(&diags);
+    rt_log_diags(rt, &diags);
+    if (diags.errors > 0) {
+        if (diags.errors > diags.n)
+            log_error("config", "... and %zu more errors", diags.errors - diags.n);
+        mf_diags_free(&diags);
+        rt_generation_free(g);
+        return NULL;
+    }
+    mf_diags_free(&diags);
+    plan_state_init(&st);
+    rt_previous_state(rt, &st);
+    {
+        struct plan_input in = {&g->set, rt->opts.node, rt->opts.metallb_namespace, &st};
+        g->plan = plan_build(&in, &why);
+    }
+    plan_state_free(&st);
+    if (g->plan == NULL) {
+        snprintf(rt->last_error, sizeof(rt->last_error), "cannot plan: %s", why);
+        log_error("runtime", "%s", rt->last_error);
+        rt_generation_free(g);
+        return NULL;
+    }
+    g->number = ++rt->generations;
+    return g;
+}
+
+/* Makes g the running generation. The speaker and the gateway reconcile here. */
+static void
+rt_apply(struct runtime *rt, struct rt_generation *g)
+{
+    struct rt_generation *old = rt->gen;
+    struct timespec now;
+
+    rt_save_state(rt, g->plan);
+    rt->gen = g;
+    clock_gettime(CLOCK_REALTIME, &now);
+    rt->last_reload_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    log_info("runtime", "configuration %llu running: %zu objects, %zu services, %zu "
+             "advertisements, %zu peers",
+             (unsigned long long)g->number, g->set.n, g->plan->nservices,
+             g->plan->nadvertisements, g->plan->npeers);
+    rt_generation_free(old);
+}
+
+int
+rt_reload(struct runtime *rt, const char *why)
+{
+    struct rt_generation *g;
+
+    log_info("runtime", "reloading (%s)", why);
+    rt->last_error[0] = '\0';
+    g = rt_load(rt);
+    if (g == NULL) {
+        rt->reloads_failed++;
+        log_error("runtime", "reload failed; configuration %llu keeps running",
+                  (unsigned long long)(rt->gen ? rt->gen->number : 0));
+        return -1;
+    }
+    rt->reloads_ok++;
+    rt_apply(rt, g);
+    return 0;
+}
+
+/* ---- signals and the loop ------------------------------------------------ */
+
+static void
+rt_on_stop(struct ev_loop *loop, struct ev_signal *s, int signo)
+{
+    (void)s;
+    log_info("runtime", "%s: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    ev_loop_break(loop);
+}
+
+static void
+rt_on_hup(struct ev_loop *loop, struct ev_signal *s, int signo)
+{
+    (void)loop;
+    (void)signo;
+    rt_reload(s->data, "SIGHUP");
+}
+
+static int
+rt_start(struct runtime *rt)
+{
+    struct admin_provider provider;
+    char err[256];
+
+    if (ev_loop_init(&rt->loop) != 0 ||
+        ev_signal_start(&rt->loop, &rt->sig_term, SIGTERM, rt_on_stop, rt) != 0 ||
+        ev_signal_start(&rt->loop, &rt->sig_int, SIGINT, rt_on_stop, rt) != 0 ||
+        ev_signal_start(&rt->loop, &rt->sig_hup, SIGHUP, rt_on_hup, rt) != 0) {
+        log_error("runtime", "cannot set up the event loop: %s", strerror(errno));
+        return 3;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    {
+        struct rt_generation *first = rt_load(rt);
+        if (first == NULL) {
+            log_error("runtime", "the manifests are invalid; not starting");
+            return 1;
+        }
+        rt->reloads_ok = 1;
+        rt_apply(rt, first);
+    }
+    rt_admin_provider(rt, &provider);
+    rt->admin = admin_start(&rt->loop, rt->opts.admin_addr, &provider, err, sizeof(err));
+    if (rt->admin == NULL) {
+        log_error("admin", "%s", err);
+        return 3;
+    }
+    log_info("admin", "listening on %s", rt->opts.admin_addr);
+    if (rt_watch_start(rt) != 0)
+        log_warn("runtime", "cannot watch the manifest files (%s): reload with SIGHUP or "
+                 "POST /reload", strerror(errno));
+    rt->ready = true;
+    return 0;
+}
+
+int
+runtime_run(const struct runtime_opts *o)
+{
+    struct runtime *rt = calloc(1, sizeof(*rt));
+    int rc;
+
+    if (rt == NULL)
+        return 3;
+    rt->opts = *o;
+    if (rt->opts.admin_addr == NULL)
+        rt->opts.admin_addr = ADMIN_DEFAULT_ADDR;
+    if (rt->opts.metallb_namespace == NULL)
+        rt->opts.metallb_namespace = "metallb-system";
+    rc = rt_start(rt);
+    if (rc == 0) {
+        log_info("runtime", "node %s running (pid %ld)", rt->opts.node, (long)getpid());
+        if (ev_loop_run(&rt->loop) != 0) {
+            log_error("runtime", "event loop failed: %s", strerror(errno));
+            rc = 3;
+        }
+    }
+    rt_watch_stop(rt);
+    admin_stop(rt->admin);
+    rt_generation_free(rt->gen);
+    ev_loop_close(&rt->loop);
+    free(rt);
+    if (rc == 0)
+        log_info("runtime", "stopped");
+    return rc;
+}

@@ -1,0 +1,29 @@
+/*
+ * runtime/: `metalgate run`. The control thread owns the configuration
+ * generations, the plan, the persisted allocations, the admin endpoint and
+ * (next) the BGP speaker; it reconciles the running plan towards each new
+ * one. A reload whose manifests are invalid changes nothing: the old plan
+ * keeps running and the errors are logged and counted.
+ */
+#ifndef METALGATE_RUNTIME_H
+#define METALGATE_RUNTIME_H
+
+#include <stddef.h>
+
+struct runtime_opts {
+    const char *const *paths; /* manifest files or directories */
+    size_t npaths;
+    const char *node;              /* --node, required */
+    const char *state_dir;         /* NULL = allocations are not persisted */
+    const char *admin_addr;        /* default 127.0.0.1:9901 */
+    const char *metallb_namespace; /* default metallb-system */
+};
+
+/*
+ * Runs until SIGTERM or SIGINT. Returns the process exit code: 0 after a
+ * clean stop, 1 when the manifests are invalid at start, 3 on a runtime
+ * failure (admin address in use, ...).
+ */
+int runtime_run(const struct runtime_opts *o);
+
+#endif

@@ -1,0 +1,125 @@
+/* What the admin endpoint serves: the running plan plus live state as JSON,
+ * and Prometheus metrics (MetalLB's names where MetalLB has one). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/internal.h"
+
+static void
+rt_status_extra(void *ctx, FILE *out)
+{
+    const struct runtime *rt = ctx;
+
+    fprintf(out,
+            ",\n  \"runtime\": {\n    \"generation\": %" PRIu64 ",\n    \"ready\": %s,\n"
+            "    \"reloads\": {\"succeeded\": %" PRIu64 ", \"failed\": %" PRIu64 "},\n"
+            "    \"lastReloadTime\": %.3f,\n    \"lastError\": ",
+            rt->gen ? rt->gen->number : 0, rt->ready ? "true" : "false", rt->reloads_ok,
+            rt->reloads_failed, (double)rt->last_reload_ns / 1e9);
+    if (rt->last_error[0] == '\0') {
+        fputs("null", out);
+    } else {
+        fputc('"', out);
+        for (const char *p = rt->last_error; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                fputc('\\', out);
+            fputc((unsigned char)*p < 0x20 ? ' ' : *p, out);
+        }
+        fputc('"', out);
+    }
+    fputs("\n  }", out);
+}
+
+static void
+rt_status_json(void *ctx, FILE *out)
+{
+    struct runtime *rt = ctx;
+
+    plan_render_json_with(rt->gen->plan, out, rt_status_extra, rt);
+}
+
+static void
+rt_metric_help(FILE *out, const char *name, const char *type, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+rt_metrics_pools(const struct plan *p, FILE *out)
+{
+    rt_metric_help(out, "metallb_allocator_addresses_in_use_total", "gauge",
+                   "Number of IP addresses in use, per pool.");
+    for (size_t i = 0; i < p->npools; i++)
+        fprintf(out, "metallb_allocator_addresses_in_use_total{pool=\"%s\"} %lld\n",
+                p->pools[i].name,
+                (long long)(p->pools[i].assigned_v4 + p->pools[i].assigned_v6));
+    rt_metric_help(out, "metallb_allocator_addresses_total", "gauge",
+                   "Number of usable IP addresses, per pool.");
+    for (size_t i = 0; i < p->npools; i++) {
+        const struct plan_pool *q = &p->pools[i];
+        double total = (double)q->assigned_v4 + (double)q->available_v4 + (double)q->assigned_v6 +
+                       (q->available_v6 == INT64_MAX ? 1.8e19 : (double)q->available_v6);
+        fprintf(out, "metallb_allocator_addresses_total{pool=\"%s\"} %.0f\n", q->name, total);
+    }
+}
+
+static void
+rt_metrics(void *ctx, FILE *out)
+{
+    const struct runtime *rt = ctx;
+    const struct plan *p = rt->gen->plan;
+    size_t status[3] = {0, 0, 0};
+
+    rt_metrics_pools(p, out);
+    for (size_t i = 0; i < p->nservices; i++)
+        status[p->services[i].status]++;
+    rt_metric_help(out, "metalgate_services", "gauge",
+                   "LoadBalancer Services and Gateways by allocation status.");
+    for (int s = PLAN_ALLOCATED; s <= PLAN_ERROR; s++)
+        fprintf(out, "metalgate_services{status=\"%s\"} %zu\n",
+                plan_status_name((enum plan_status)s), status[s]);
+    rt_metric_help(out, "metalgate_config_reloads_total", "counter",
+                   "Configuration loads, by result (the first load counts).");
+    fprintf(out, "metalgate_config_reloads_total{result=\"success\"} %" PRIu64 "\n",
+            rt->reloads_ok);
+    fprintf(out, "metalgate_config_reloads_total{result=\"failure\"} %" PRIu64 "\n",
+            rt->reloads_failed);
+    rt_metric_help(out, "metalgate_config_generation", "gauge",
+                   "Number of the running configuration generation.");
+    fprintf(out, "metalgate_config_generation %" PRIu64 "\n", rt->gen->number);
+    rt_metric_help(out, "metalgate_config_last_reload_success_timestamp_seconds", "gauge",
+                   "When the running configuration was loaded.");
+    fprintf(out, "metalgate_config_last_reload_success_timestamp_seconds %.3f\n",
+            (double)rt->last_reload_ns / 1e9);
+}
+
+static bool
+rt_ready(void *ctx)
+{
+    return ((const struct runtime *)ctx)->ready;
+}
+
+static int
+rt_admin_reload(void *ctx, char *msg, size_t len)
+{
+    struct runtime *rt = ctx;
+    int rc = rt_reload(rt, "POST /reload");
+
+    if (rc == 0)
+        snprintf(msg, len, "configuration %" PRIu64 " running", rt->gen->number);
+    else
+        snprintf(msg, len, "reload failed, configuration %" PRIu64 " keeps running: %s",
+                 rt->gen->number, rt->last_error);
+    return rc;
+}
+
+void
+rt_admin_provider(struct runtime *rt, struct admin_provider *p)
+{
+    p->ctx = rt;
+    p->status_json = rt_status_json;
+    p->metrics = rt_metrics;
+    p->ready = rt_ready;
+    p->reload = rt_admin_reload;
+}
