@@ -1,0 +1,227 @@
+"""metalgate run on loopback: the admin endpoint, reloads (a bad one keeps
+the running configuration), sticky allocations across restarts, clean stop.
+Every daemon is started by the test and stopped by its PID."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from lib.metalgate import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+
+POOL = """apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: pool, namespace: metallb-system}
+spec: {addresses: [10.30.0.0/29]}
+"""
+
+
+def service(name):
+    return (f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: apps}}\n"
+            f"spec: {{type: LoadBalancer, ports: [{{port: 80}}]}}\n")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    def __init__(self, mg, args, tmp_path):
+        self.port = free_port()
+        self.addr = f"127.0.0.1:{self.port}"
+        self.log = open(tmp_path / f"run-{self.port}.log", "w+")
+        self.proc = subprocess.Popen([mg.binary, "run", *args, "--admin", self.addr],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def url(self, path):
+        return f"http://{self.addr}{path}"
+
+    def wait_ready(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited {self.proc.returncode}: {self.logs()}")
+            try:
+                with urllib.request.urlopen(self.url("/ready"), timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"daemon not ready: {self.logs()}")
+
+    def get(self, path):
+        with urllib.request.urlopen(self.url(path), timeout=5) as r:
+            return r.status, r.read().decode()
+
+    def post(self, path):
+        req = urllib.request.Request(self.url(path), method="POST", data=b"")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def status(self):
+        return json.loads(self.get("/status")[1])
+
+    def logs(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def daemons(mg, tmp_path):
+    started = []
+
+    def start(*args):
+        d = Daemon(mg, args, tmp_path)
+        started.append(d)
+        return d
+    yield start
+    for d in started:
+        d.stop()
+        d.log.close()
+
+
+def wait_for(cond, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_admin_endpoints(daemons, manifests, tmp_path):
+    d, _ = manifests({"pool.yaml": POOL, "a.yaml": service("a")})
+    dm = daemons("-f", d, "--node", "node-a", "--state", tmp_path / "st")
+    dm.wait_ready()
+    st = dm.status()
+    assert st["node"] == "node-a"
+    assert st["services"][0]["ips"] == ["10.30.0.0"]
+    assert st["runtime"]["generation"] == 1 and st["runtime"]["ready"] is True
+    code, metrics = dm.get("/metrics")
+    assert code == 200
+    assert 'metallb_allocator_addresses_in_use_total{pool="pool"} 1' in metrics
+    assert 'metalgate_config_reloads_total{result="success"} 1' in metrics
+    with pytest.raises(urllib.error.HTTPError) as e:
+        dm.get("/nothing")
+    assert e.value.code == 404
+    with pytest.raises(urllib.error.HTTPError) as e:
+        dm.get("/reload")
+    assert e.value.code == 405
+
+
+def test_status_command_reads_the_daemon(mg, daemons, manifests):
+    d, _ = manifests({"pool.yaml": POOL, "a.yaml": service("a")})
+    dm = daemons("-f", d, "--node", "node-a")
+    dm.wait_ready()
+    res = mg.run("status", "--admin", dm.addr)
+    assert res.rc == EXIT_OK, res.describe()
+    assert "apps/a" in res.stdout and "10.30.0.0" in res.stdout and "ready" in res.stdout
+    res = mg.run("status", "--admin", dm.addr, "-o", "json")
+    assert json.loads(res.stdout)["services"][0]["name"] == "a"
+
+
+def test_status_without_daemon_is_a_runtime_failure(mg):
+    res = mg.run("status", "--admin", f"127.0.0.1:{free_port()}")
+    assert res.rc == 3 and "cannot reach" in res.stderr
+
+
+def test_bad_reload_keeps_the_running_configuration(daemons, manifests):
+    d, paths = manifests({"pool.yaml": POOL, "a.yaml": service("a")})
+    dm = daemons("-f", d, "--node", "node-a")
+    dm.wait_ready()
+    with open(paths[0], "w") as f:
+        f.write(POOL.replace("10.30.0.0/29", "10.30.0.9-10.30.0.1"))
+    code, text = dm.post("/reload")
+    assert code == 422 and "start is after end" in text
+    st = dm.status()
+    assert st["runtime"]["generation"] == 1
+    assert st["runtime"]["reloads"]["failed"] >= 1
+    assert st["services"][0]["ips"] == ["10.30.0.0"]
+    assert dm.get("/ready")[0] == 200
+
+
+def test_file_change_and_sighup_reload(daemons, manifests):
+    d, _ = manifests({"pool.yaml": POOL, "a.yaml": service("a")})
+    dm = daemons("-f", d, "--node", "node-a")
+    dm.wait_ready()
+    with open(os.path.join(d, "b.yaml"), "w") as f:
+        f.write(service("b"))
+    assert wait_for(lambda: len(dm.status()["services"]) == 2), dm.logs()
+    gen = dm.status()["runtime"]["generation"]
+    dm.proc.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: dm.status()["runtime"]["generation"] == gen + 1), dm.logs()
+
+
+def test_allocations_survive_a_restart(daemons, manifests, tmp_path):
+    state = tmp_path / "st"
+    d, _ = manifests({"pool.yaml": POOL, "c.yaml": service("c")})
+    first = daemons("-f", d, "--node", "node-a", "--state", state)
+    first.wait_ready()
+    assert first.status()["services"][0]["ips"] == ["10.30.0.0"]
+    assert first.stop() == 0
+    # A newcomer that sorts first must not take c's address after the restart.
+    with open(os.path.join(d, "a.yaml"), "w") as f:
+        f.write(service("a"))
+    second = daemons("-f", d, "--node", "node-a", "--state", state)
+    second.wait_ready()
+    by = {s["name"]: s["ips"] for s in second.status()["services"]}
+    assert by == {"a": ["10.30.0.1"], "c": ["10.30.0.0"]}
+
+
+def test_sigterm_stops_cleanly_and_invalid_start_exits_1(mg, daemons, manifests):
+    d, _ = manifests({"pool.yaml": POOL})
+    dm = daemons("-f", d, "--node", "node-a")
+    dm.wait_ready()
+    assert dm.stop(signal.SIGTERM) == 0
+    assert "SIGTERM: stopping" in dm.logs() and "runtime: stopped" in dm.logs()
+    bad, _ = manifests({"pool.yaml": POOL.replace("10.30.0.0/29", "nope")}, subdir="bad")
+    res = mg.run("run", "-f", bad, "--node", "x", "--admin", f"127.0.0.1:{free_port()}")
+    assert res.rc == EXIT_INVALID and "not a valid CIDR" in res.stderr
+    assert mg.run("run", "-f", d).rc == EXIT_USAGE  # --node missing
+
+
+def test_admin_address_in_use_is_a_runtime_failure(mg, manifests):
+    d, _ = manifests({"pool.yaml": POOL})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        res = mg.run("run", "-f", d, "--node", "x", "--admin", f"127.0.0.1:{port}")
+    assert res.rc == 3 and "cannot listen" in res.stderr
+
+
+def test_malformed_admin_requests_get_http_errors(daemons, manifests):
+    d, _ = manifests({"pool.yaml": POOL})
+    dm = daemons("-f", d, "--node", "node-a")
+    dm.wait_ready()
+    for raw, want in [(b"GET /status HTTP/1.1\r\n\r\n", b" 400 "),  # no Host
+                      (b"GET /status HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n", b" 400 "),
+                      (b"\x00\xff\xfe garbage\r\n\r\n", b" 400 ")]:
+        with socket.create_connection(("127.0.0.1", dm.port), timeout=5) as s:
+            s.sendall(raw)
+            assert want in s.recv(4096)
+    assert dm.get("/ready")[0] == 200
