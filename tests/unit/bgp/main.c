@@ -8,5 +8,6 @@ main(void)
     failed += _cmocka_run_group_tests("bgp-codec", test_codec, test_codec_count, NULL, NULL);
     failed += _cmocka_run_group_tests("bgp-update", test_update, test_update_count, NULL, NULL);
     failed += test_faults_run();
+    failed += test_fsm_run();
     return failed ? 1 : 0;
 }
