@@ -71,6 +71,19 @@ rt_save_state(const struct runtime *rt, const struct plan *p)
     plan_state_free(&st);
 }
 
+/* A state file means this node ran before: we are restarting (RFC 4724). */
+static bool
+rt_state_exists(const struct runtime *rt)
+{
+    char path[4096];
+    struct stat st;
+
+    if (rt->opts.state_dir == NULL)
+        return false;
+    snprintf(path, sizeof(path), "%s/%s", rt->opts.state_dir, RT_STATE_FILE);
+    return stat(path, &st) == 0;
+}
+
 /* ---- generations -------------------------------------------------------- */
 
 void
@@ -164,6 +177,8 @@ rt_apply(struct runtime *rt, struct rt_generation *g)
 
     rt_save_state(rt, g->plan);
     rt->gen = g;
+    rt_speaker_apply(&rt->speaker, g->plan);
+    rt->speaker.restarted = false; /* the Restart State bit is for the first sessions only */
     clock_gettime(CLOCK_REALTIME, &now);
     rt->last_reload_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
     log_info("runtime", "configuration %llu running: %zu objects, %zu services, %zu "
@@ -224,6 +239,11 @@ rt_start(struct runtime *rt)
         return 3;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (rt_speaker_init(&rt->speaker, &rt->loop, rt->opts.node) != 0) {
+        log_error("runtime", "out of memory");
+        return 3;
+    }
+    rt->speaker.restarted = rt_state_exists(rt);
     {
         struct rt_generation *first = rt_load(rt);
         if (first == NULL) {
@@ -269,6 +289,8 @@ runtime_run(const struct runtime_opts *o)
         }
     }
     rt_watch_stop(rt);
+    rt_speaker_shutdown(&rt->speaker);
+    rt_speaker_free(&rt->speaker);
     admin_stop(rt->admin);
     rt_generation_free(rt->gen);
     ev_loop_close(&rt->loop);

@@ -10,6 +10,7 @@
 #include "manifest/manifest.h"
 #include "plan/plan.h"
 #include "runtime/runtime.h"
+#include "runtime/speaker.h"
 
 /* One loaded configuration: the objects and the plan made from them. */
 struct rt_generation {
@@ -31,6 +32,7 @@ struct runtime {
     struct admin_server *admin;
     struct rt_watch watch;
     struct rt_generation *gen; /* the running configuration */
+    struct rt_speaker speaker;
     uint64_t generations;
     /* Counters for /metrics and /status. */
     uint64_t reloads_ok, reloads_failed;

@@ -29,6 +29,7 @@ rt_status_extra(void *ctx, FILE *out)
         fputc('"', out);
     }
     fputs("\n  }", out);
+    rt_speaker_status_json(&rt->speaker, out);
 }
 
 static void
@@ -72,6 +73,7 @@ rt_metrics(void *ctx, FILE *out)
     size_t status[3] = {0, 0, 0};
 
     rt_metrics_pools(p, out);
+    rt_speaker_metrics(&rt->speaker, out);
     for (size_t i = 0; i < p->nservices; i++)
         status[p->services[i].status]++;
     rt_metric_help(out, "metalgate_services", "gauge",
