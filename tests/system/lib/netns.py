@@ -320,7 +320,7 @@ class Lab:
         self.router.ip("link", "set", n.router_if, state)
         n.ns.ip("link", "set", n.node_if, state)
 
-    def destroy(self):
+    def destroy(self, remove_workdir=False):
         errors = []
         for ns in reversed(self.namespaces()):
             try:
@@ -329,6 +329,8 @@ class Lab:
                 errors.append(f"{ns.name}: {e}")
         if errors:
             raise NetnsError("lab teardown: " + "; ".join(errors))
+        if remove_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def describe(self):
         lines = [f"lab {self.tag} (workdir {self.workdir})",
@@ -445,11 +447,9 @@ def lab_factory_fixture(request):
         errors = []
         for lab in reversed(labs):
             try:
-                lab.destroy()
+                lab.destroy(remove_workdir=True)
             except Exception as e:
                 errors.append(str(e))
-            else:
-                shutil.rmtree(lab.workdir, ignore_errors=True)
         if errors:
             raise NetnsError("; ".join(errors))
 

@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import struct
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -173,11 +174,15 @@ class Daemon:
 
     # subclasses: write_config(), _spawn(), ready(), routes(), sessions()
 
-    def start(self, wait=True, timeout=DEFAULT_TIMEOUT):
+    def start(self, wait=True, timeout=DEFAULT_TIMEOUT, write=True):
+        """Writes the configuration (unless write=False: benchmarks write it
+        before they start the clock), starts the daemon, waits until it
+        answers its CLI (unless wait=False)."""
         if self.running():
             raise RuntimeError(f"{self.kind} in {self.ns.name} already runs")
         os.makedirs(self.dir, exist_ok=True)
-        self.write_config()
+        if write:
+            self.write_config()
         self.started_at = time.monotonic()
         self.procs = self._spawn()
         if wait:
@@ -397,13 +402,16 @@ class Bird(Daemon):
             argv.append("-R")
         return [self.ns.spawn(argv, name=self.name)]
 
-    def start(self, wait=True, timeout=DEFAULT_TIMEOUT, recovery=False):
+    def start(self, wait=True, timeout=DEFAULT_TIMEOUT, write=True, recovery=False):
         """recovery=True starts BIRD with -R (graceful restart recovery)."""
         self._recovery = recovery
-        return super().start(wait=wait, timeout=timeout)
+        return super().start(wait=wait, timeout=timeout, write=write)
 
     def birdc(self, *cmd, timeout=30):
-        p = self.ns.run(["birdc", "-s", self.socket, *cmd], timeout=timeout, check=False)
+        # The control socket is a file: birdc reaches it from any namespace,
+        # which saves `ip netns exec` on every poll.
+        p = subprocess.run(["birdc", "-s", self.socket, *cmd], capture_output=True, text=True,
+                           errors="replace", timeout=timeout)
         if p.returncode != 0:
             raise NetnsError(f"birdc {' '.join(cmd)}: exit {p.returncode}: {p.stdout}{p.stderr}")
         return p.stdout
@@ -770,8 +778,8 @@ class GoBgp(Daemon):
                                f"127.0.0.1:{self.api_port}", "--pprof-disable", "-p",
                                "-l", "info"], name=self.name)]
 
-    def start(self, wait=True, timeout=DEFAULT_TIMEOUT):
-        super().start(wait=wait, timeout=timeout)
+    def start(self, wait=True, timeout=DEFAULT_TIMEOUT, write=True):
+        super().start(wait=wait, timeout=timeout, write=write)
         if self.announcements:
             if not wait:
                 self.wait_ready(timeout)
@@ -839,27 +847,29 @@ class GoBgp(Daemon):
 
     # -- speaker ---------------------------------------------------------------
 
-    def announce(self, announcements, timeout=None, record=True):
+    def announce(self, announcements, timeout=None, record=True, mrt=None):
         """Adds the announcements to the global RIB. Paths are written as an
         MRT TABLE_DUMPv2 stream (RFC 6396) into a FIFO read by
         `gobgp mrt inject global`: gobgp 3.10 exits without closing its gRPC
         stream, so the FIFO is held open until gobgpd's RIB holds every path,
-        then closed. Returns at once; wait_announced() waits."""
+        then closed. Returns at once; wait_announced() waits. `mrt` is
+        mrt_table_dump(announcements) made in advance (benchmarks), for
+        announcements of one family."""
         if record:
             self.announcements += list(announcements)
         for fam in (4, 6):
             anns = [a for a in announcements if a.prefixes and _family_of(a.prefixes[0]) == fam]
             if anns:
-                self._feed(fam, anns, timeout)
+                self._feed(fam, anns, timeout, mrt)
 
-    def _feed(self, family, anns, timeout):
+    def _feed(self, family, anns, timeout, mrt=None):
         n = len(self._feeds)
         fifo = os.path.join(self.dir, f"feed{n}.mrt")
         if os.path.exists(fifo):
             os.unlink(fifo)
         os.mkfifo(fifo, 0o600)
         want = self.route_count(family) + sum(len(a.prefixes) for a in anns)
-        data = mrt_table_dump(anns, self.router_id, self.asn)
+        data = mrt if mrt is not None else mrt_table_dump(anns)
         proc = self.ns.spawn(["gobgp", "-p", str(self.api_port), "mrt", "inject", "global", fifo],
                              name=f"{self.name}-inject{n}")
         feed = _Feed(self, fifo, data, proc, family, want, timeout or _feed_timeout(want))
@@ -978,11 +988,11 @@ def _mrt_record(subtype, body):
     return struct.pack("!IHHI", 0, 13, subtype, len(body)) + body
 
 
-def mrt_table_dump(announcements, router_id, asn):
-    """One PEER_INDEX_TABLE (a single AS4 IPv4 peer: us) and one RIB entry per
+def mrt_table_dump(announcements):
+    """One PEER_INDEX_TABLE (a single AS4 IPv4 peer) and one RIB entry per
     prefix. gobgp injects the attributes as they are; it fills the next hop
     and, on eBGP, prepends its AS."""
-    rid = ipaddress.ip_address(router_id).packed
+    rid = bytes(4)
     # The peer entry is the paths' source: AS 0 and BGP ID 0.0.0.0 make them
     # local paths, as `gobgp global rib add` makes them (so that `rib del`
     # withdraws them); gobgpd drops paths whose source ID is its own.
