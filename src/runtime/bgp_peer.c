@@ -474,6 +474,13 @@ rt_peer_timer(struct ev_loop *loop, struct ev_timer *t)
     (void)loop;
     if (t == &peer->timers[BGP_TIMER_HOLD])
         snprintf(peer->last_error, sizeof(peer->last_error), "hold timer expired");
+    if (t == &peer->timers[BGP_TIMER_CONNECT_RETRY] && peer->connecting) {
+        /* Silence is what a TCP-MD5 mismatch looks like: say so. */
+        snprintf(peer->last_error, sizeof(peer->last_error),
+                 "no TCP connection within %us (peer down, port filtered, or a TCP-MD5 "
+                 "password mismatch)", peer->fsm.cfg.connect_retry);
+        rt_peer_log(peer, LOG_WARN, peer->last_error);
+    }
     rt_peer_event(peer, events[t - peer->timers]);
 }
 

@@ -272,13 +272,13 @@ rt_speaker_status_json(const struct rt_speaker *sp, FILE *out)
         bgp_adj_out_stats(peer->rib, &st);
         fprintf(out,
                 "%s\n    {\"name\": \"%s\", \"address\": \"%s\", \"state\": \"%s\", "
-                "\"established\": %s,\n     \"prefixesAdvertised\": %zu, \"prefixesPending\": "
+                "\"established\": %s, \"establishedCount\": %u,\n     \"prefixesAdvertised\": %zu, \"prefixesPending\": "
                 "%zu, \"updatesSent\": %" PRIu64 ", \"updatesReceived\": %" PRIu64
                 ", \"prefixesReceived\": %" PRIu64 ",\n     \"lastError\": ",
                 first ? "" : ",", peer->conf.name, ip_format(&peer->conf.address, a),
                 bgp_state_name(peer->fsm.state),
                 peer->fsm.state == BGP_STATE_ESTABLISHED ? "true" : "false",
-                st.advertised[0] + st.advertised[1], st.pending_announce + st.pending_withdraw,
+                peer->fsm.established_count, st.advertised[0] + st.advertised[1], st.pending_announce + st.pending_withdraw,
                 peer->updates_sent, peer->updates_received, peer->prefixes_received);
         if (peer->last_error[0] == '\0')
             fputs("null}", out);
