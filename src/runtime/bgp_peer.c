@@ -118,6 +118,7 @@ rt_peer_close_fd(struct rt_peer *peer)
     ev_io_stop(peer->sp->loop, &peer->io);
     close(peer->fd);
     peer->fd = -1;
+    peer->conn_gen++;
     peer->connecting = false;
     peer->rlen = 0;
     peer->wlen = peer->woff = 0;
@@ -393,6 +394,8 @@ rt_peer_message(struct rt_peer *peer, const uint8_t *buf, size_t len)
 static void
 rt_peer_read(struct rt_peer *peer)
 {
+    uint32_t gen = peer->conn_gen;
+
     for (;;) {
         ssize_t n = read(peer->fd, peer->rbuf + peer->rlen, sizeof(peer->rbuf) - peer->rlen);
         size_t off = 0;
@@ -408,7 +411,7 @@ rt_peer_read(struct rt_peer *peer)
             return;
         }
         peer->rlen += (size_t)n;
-        while (peer->fd >= 0) {
+        while (peer->conn_gen == gen) {
             struct bgp_header hdr;
             struct bgp_error err;
             int r = bgp_frame(peer->rbuf + off, peer->rlen - off, &hdr, &err);
@@ -422,8 +425,8 @@ rt_peer_read(struct rt_peer *peer)
             rt_peer_message(peer, peer->rbuf + off, hdr.length);
             off += hdr.length;
         }
-        if (peer->fd < 0)
-            return;
+        if (peer->conn_gen != gen)
+            return; /* the connection closed (and maybe reopened) meanwhile */
         memmove(peer->rbuf, peer->rbuf + off, peer->rlen - off);
         peer->rlen -= off;
     }

@@ -39,6 +39,7 @@ struct rt_peer {
     struct bgp_update_ctx uctx;
     struct bgp_decode_ctx dctx;
     int fd;
+    uint32_t conn_gen; /* bumped on every close: buffers of an old connection are void */
     bool connecting;
     struct ev_io io;
     struct ev_timer timers[BGP_TIMER_COUNT];

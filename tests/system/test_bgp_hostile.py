@@ -1,0 +1,66 @@
+"""A peer that misbehaves on purpose (tests/system/bgp_hostile_peer.py)
+cannot crash metalgate or grow its memory: each protocol error gets the
+NOTIFICATION RFC 4271 prescribes, and a flood of UPDATEs is counted and
+dropped with memory staying flat."""
+
+import os
+import sys
+import time
+
+import pytest
+
+from lib.netns import lab_factory  # noqa: F401  (pytest fixture)
+from lib.routers import poll
+from test_bgp import Speaker, manifests
+
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bgp_hostile_peer.py")
+
+
+def hostile(lab, mode, count=0, timeout=30):
+    return lab.router.spawn([sys.executable, PEER, lab.node(1).router_v4, mode, str(count),
+                             str(timeout)], name=f"hostile-{mode}")
+
+
+@pytest.mark.parametrize("mode,code,subcode", [
+    ("garbage", 1, 1),   # Message Header Error / Connection Not Synchronized
+    ("toolong", 1, 2),   # Message Header Error / Bad Message Length
+    ("badlen", 3, 1),    # UPDATE Message Error / Malformed Attribute List
+])
+def test_protocol_errors_get_their_notification(mg, lab_factory, tmp_path, mode, code, subcode):
+    lab = lab_factory(1)
+    peer = hostile(lab, mode)
+    sp = Speaker(mg, lab.node(1), str(tmp_path), manifests(lab.node(1))).start()
+    assert poll(lambda: f"notification {code} {subcode}" in peer.output(), 20,
+                what=f"NOTIFICATION {code}/{subcode}", describe=lambda: peer.output() + sp.log())
+    assert sp.proc.alive()
+    assert poll(lambda: "sent NOTIFICATION" in sp.log(), 5, what="a log line", describe=sp.log)
+
+
+def test_malformed_origin_is_treat_as_withdraw_and_keeps_the_session(mg, lab_factory, tmp_path):
+    lab = lab_factory(1)
+    peer = hostile(lab, "badattr", timeout=20)
+    sp = Speaker(mg, lab.node(1), str(tmp_path), manifests(lab.node(1))).start()
+    assert poll(lambda: (sp.session() or {}).get("updatesReceived", 0) >= 1, 15,
+                what="the UPDATE to arrive", describe=sp.log)
+    time.sleep(3)
+    s = sp.session()
+    assert s["established"] and s["establishedCount"] == 1, s
+    assert "notification" not in peer.output()
+
+
+def test_update_flood_is_counted_and_dropped_in_bounded_memory(mg, lab_factory, tmp_path):
+    lab = lab_factory(1)
+    peer = hostile(lab, "flood", count=4000, timeout=60)
+    sp = Speaker(mg, lab.node(1), str(tmp_path), manifests(lab.node(1))).start()
+    assert poll(lambda: (sp.session() or {}).get("established"), 20, what="session",
+                describe=sp.log)
+    before = sp.proc.rss_bytes()
+    assert poll(lambda: "sent" in peer.output(), 55, what="the flood to end",
+                describe=peer.output)
+    assert poll(lambda: sp.session()["prefixesReceived"] >= 4000 * 500, 20,
+                what="every flooded prefix counted", describe=lambda: str(sp.session()))
+    after = sp.proc.rss_bytes()
+    s = sp.session()
+    assert s["established"] and s["establishedCount"] == 1, s
+    # Two million routes went by; nothing of them is kept.
+    assert after - before < 8 * 1024 * 1024, (before, after)
