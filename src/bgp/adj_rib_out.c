@@ -405,7 +405,6 @@ rib_install(struct rib_fam *t, struct rib_arrays *a, size_t n, size_t ndesired)
     t->dirty = false;
 }
 
-
 /*
  * Everything bgp_adj_out_set needs before it changes anything: the sorted
  * input, the new tables and, while the session is up, queues large enough
@@ -613,8 +612,7 @@ rib_begin_announce(struct bgp_adj_out *rib, const struct bgp_update_ctx *ctx, in
     if (a == NULL)
         return false;
     alen = bgp_attrs_encode(ctx, a, (enum bgp_family)f, attrs, BGP_ATTR_SCRATCH);
-    return alen > 0 &&
-           bgp_upd_begin_announce(b, ctx, (enum bgp_family)f, attrs, alen, buf, cap);
+    return alen > 0 && bgp_upd_begin_announce(b, ctx, (enum bgp_family)f, attrs, alen, buf, cap);
 }
 
 static size_t

@@ -78,8 +78,7 @@ int
 bgp_attrs_normalize(const struct bgp_attrs *a, uint32_t *comm, struct bgp_large_community *large,
                     struct bgp_attrs *out)
 {
-    if (a->ncommunities > BGP_MAX_COMMUNITY_BYTES / 4 ||
-        a->nlarge > BGP_MAX_COMMUNITY_BYTES / 12 ||
+    if (a->ncommunities > BGP_MAX_COMMUNITY_BYTES / 4 || a->nlarge > BGP_MAX_COMMUNITY_BYTES / 12 ||
         a->ncommunities * 4 + a->nlarge * 12 > BGP_MAX_COMMUNITY_BYTES)
         return -1;
     *out = *a;

@@ -46,13 +46,10 @@ enum bgp_msg_type {
 };
 
 /* The address families this speaker knows; a bitmask uses 1u << family. */
-enum bgp_family {
-    BGP_FAMILY_IPV4_UNICAST = 0,
-    BGP_FAMILY_IPV6_UNICAST = 1,
-    BGP_FAMILY_COUNT
-};
+enum bgp_family { BGP_FAMILY_IPV4_UNICAST = 0, BGP_FAMILY_IPV6_UNICAST = 1, BGP_FAMILY_COUNT };
 #define BGP_FAMILY_BIT(f) (1u << (f))
-#define BGP_FAMILIES_ALL (BGP_FAMILY_BIT(BGP_FAMILY_IPV4_UNICAST) | BGP_FAMILY_BIT(BGP_FAMILY_IPV6_UNICAST))
+#define BGP_FAMILIES_ALL                                                                           \
+    (BGP_FAMILY_BIT(BGP_FAMILY_IPV4_UNICAST) | BGP_FAMILY_BIT(BGP_FAMILY_IPV6_UNICAST))
 
 #define BGP_AFI_IPV4 1
 #define BGP_AFI_IPV6 2
@@ -218,9 +215,9 @@ enum bgp_fault {
 
 struct bgp_fault_rule {
     enum bgp_outcome outcome;
-    uint8_t code;    /* NOTIFICATION code/subcode: sent on SESSION_RESET, */
-    uint8_t subcode; /* and what RFC 4271 alone would have sent otherwise */
-    const char *rfc; /* "RFC 7606 7.2" */
+    uint8_t code;     /* NOTIFICATION code/subcode: sent on SESSION_RESET, */
+    uint8_t subcode;  /* and what RFC 4271 alone would have sent otherwise */
+    const char *rfc;  /* "RFC 7606 7.2" */
     const char *text; /* for logs: "malformed AS_PATH" */
 };
 
@@ -303,12 +300,12 @@ struct bgp_open {
     uint32_t as;
     uint16_t as16;
     uint16_t hold_time;
-    uint32_t bgp_id;    /* host order */
-    bool has_mp;        /* at least one multiprotocol capability */
-    uint32_t families;  /* multiprotocol capabilities we know, as a bitmask */
-    uint16_t other_families; /* multiprotocol capabilities for other AFI/SAFIs */
-    bool as4;           /* 4-octet AS capability (RFC 6793) */
-    bool route_refresh; /* RFC 2918 (code 2, or the pre-standard 128) */
+    uint32_t bgp_id;             /* host order */
+    bool has_mp;                 /* at least one multiprotocol capability */
+    uint32_t families;           /* multiprotocol capabilities we know, as a bitmask */
+    uint16_t other_families;     /* multiprotocol capabilities for other AFI/SAFIs */
+    bool as4;                    /* 4-octet AS capability (RFC 6793) */
+    bool route_refresh;          /* RFC 2918 (code 2, or the pre-standard 128) */
     bool enhanced_route_refresh; /* RFC 7313, decoded only */
     bool extended_message;       /* RFC 8654, decoded only */
     bool add_path;               /* RFC 7911, decoded only */
@@ -403,11 +400,11 @@ size_t bgp_attr_pool_bytes(const struct bgp_attr_pool *pool);
 /* What the session adds to every UPDATE it sends. */
 struct bgp_update_ctx {
     uint32_t local_as;
-    bool ebgp;     /* AS_PATH holds local_as; no LOCAL_PREF */
-    bool as4;      /* 4-octet AS negotiated; else 2-octet AS_PATH (+ AS4_PATH) */
-    bool has_nh4;  /* IPv4 routes can be sent only with it */
+    bool ebgp;    /* AS_PATH holds local_as; no LOCAL_PREF */
+    bool as4;     /* 4-octet AS negotiated; else 2-octet AS_PATH (+ AS4_PATH) */
+    bool has_nh4; /* IPv4 routes can be sent only with it */
     uint8_t nh4[4];
-    bool has_nh6;  /* IPv6 routes can be sent only with it */
+    bool has_nh6; /* IPv6 routes can be sent only with it */
     uint8_t nh6[16];
     bool has_nh6_ll; /* link-local next hop too (RFC 2545) */
     uint8_t nh6_ll[16];
@@ -490,23 +487,23 @@ const char *bgp_state_name(enum bgp_state s);
 
 /* The events of RFC 4271 8.1 that this FSM uses (RFC numbers in comments). */
 enum bgp_event_type {
-    BGP_EV_MANUAL_START = 0,        /* 1 (4 with cfg.passive) */
-    BGP_EV_MANUAL_STOP,             /* 2; event.cease_subcode, .text */
-    BGP_EV_CONNECT_RETRY_EXPIRES,   /* 9 */
-    BGP_EV_HOLD_EXPIRES,            /* 10 */
-    BGP_EV_KEEPALIVE_EXPIRES,       /* 11 */
-    BGP_EV_IDLE_HOLD_EXPIRES,       /* 13: automatic restart after backoff */
-    BGP_EV_TCP_CONFIRMED,           /* 16/17: our connect or the accept done */
-    BGP_EV_TCP_FAILS,               /* 18 */
-    BGP_EV_OPEN,                    /* 19: event.open */
-    BGP_EV_HEADER_ERR,              /* 21: event.notify is what to send */
-    BGP_EV_OPEN_ERR,                /* 22: event.notify */
-    BGP_EV_NOTIF,                   /* 24/25: event.notify is what came */
-    BGP_EV_KEEPALIVE,               /* 26 */
-    BGP_EV_UPDATE,                  /* 27 */
-    BGP_EV_UPDATE_ERR,              /* 28: event.notify */
-    BGP_EV_ROUTE_REFRESH,           /* RFC 2918 message received */
-    BGP_EV_UPDATE_SENT,             /* we sent an UPDATE: KeepaliveTimer restarts */
+    BGP_EV_MANUAL_START = 0,      /* 1 (4 with cfg.passive) */
+    BGP_EV_MANUAL_STOP,           /* 2; event.cease_subcode, .text */
+    BGP_EV_CONNECT_RETRY_EXPIRES, /* 9 */
+    BGP_EV_HOLD_EXPIRES,          /* 10 */
+    BGP_EV_KEEPALIVE_EXPIRES,     /* 11 */
+    BGP_EV_IDLE_HOLD_EXPIRES,     /* 13: automatic restart after backoff */
+    BGP_EV_TCP_CONFIRMED,         /* 16/17: our connect or the accept done */
+    BGP_EV_TCP_FAILS,             /* 18 */
+    BGP_EV_OPEN,                  /* 19: event.open */
+    BGP_EV_HEADER_ERR,            /* 21: event.notify is what to send */
+    BGP_EV_OPEN_ERR,              /* 22: event.notify */
+    BGP_EV_NOTIF,                 /* 24/25: event.notify is what came */
+    BGP_EV_KEEPALIVE,             /* 26 */
+    BGP_EV_UPDATE,                /* 27 */
+    BGP_EV_UPDATE_ERR,            /* 28: event.notify */
+    BGP_EV_ROUTE_REFRESH,         /* RFC 2918 message received */
+    BGP_EV_UPDATE_SENT,           /* we sent an UPDATE: KeepaliveTimer restarts */
     BGP_EV_COUNT
 };
 
@@ -534,15 +531,15 @@ enum bgp_timer {
 const char *bgp_timer_name(enum bgp_timer t);
 
 enum bgp_action_type {
-    BGP_ACT_CONNECT = 0,     /* open a TCP connection to the peer */
-    BGP_ACT_CLOSE,           /* close it (after flushing what was queued) */
-    BGP_ACT_SEND_OPEN,       /* encode bgp_fsm_local_open() and send it */
+    BGP_ACT_CONNECT = 0, /* open a TCP connection to the peer */
+    BGP_ACT_CLOSE,       /* close it (after flushing what was queued) */
+    BGP_ACT_SEND_OPEN,   /* encode bgp_fsm_local_open() and send it */
     BGP_ACT_SEND_KEEPALIVE,
     BGP_ACT_SEND_NOTIFICATION, /* actions.notify */
-    BGP_ACT_TIMER_START,     /* (re)arm timer to fire once after ms */
+    BGP_ACT_TIMER_START,       /* (re)arm timer to fire once after ms */
     BGP_ACT_TIMER_STOP,
-    BGP_ACT_SESSION_UP,      /* fsm.session is valid: start announcing */
-    BGP_ACT_SESSION_DOWN,    /* forget what the peer held */
+    BGP_ACT_SESSION_UP,   /* fsm.session is valid: start announcing */
+    BGP_ACT_SESSION_DOWN, /* forget what the peer held */
     BGP_ACT_COUNT
 };
 
@@ -569,9 +566,9 @@ enum bgp_dynamic_asn {
 };
 
 /* Defaults (docs/internals/bgp.md says where each comes from). */
-#define BGP_DEFAULT_HOLD_TIME 90       /* MetalLB native */
-#define BGP_DEFAULT_CONNECT_RETRY 10   /* seconds; MetalLB native's connect timeout */
-#define BGP_DEFAULT_OPEN_HOLD 240      /* RFC 4271 8.2.2: "4 minutes" */
+#define BGP_DEFAULT_HOLD_TIME 90     /* MetalLB native */
+#define BGP_DEFAULT_CONNECT_RETRY 10 /* seconds; MetalLB native's connect timeout */
+#define BGP_DEFAULT_OPEN_HOLD 240    /* RFC 4271 8.2.2: "4 minutes" */
 #define BGP_DEFAULT_BACKOFF_INITIAL_MS 1000
 #define BGP_DEFAULT_BACKOFF_MAX_MS 120000
 
@@ -579,19 +576,19 @@ struct bgp_fsm_config {
     uint32_t local_as;
     uint32_t peer_as; /* 0 with dynamic_asn set */
     enum bgp_dynamic_asn dynamic_asn;
-    uint32_t router_id;      /* host order, not 0 */
-    uint16_t hold_time;      /* offered: 0 or >= 3 */
-    uint16_t keepalive;      /* 0: a third of the negotiated hold time */
-    uint16_t connect_retry;  /* seconds, >= 1 */
-    uint16_t open_hold;      /* hold time until the OPEN arrives, seconds */
+    uint32_t router_id;          /* host order, not 0 */
+    uint16_t hold_time;          /* offered: 0 or >= 3 */
+    uint16_t keepalive;          /* 0: a third of the negotiated hold time */
+    uint16_t connect_retry;      /* seconds, >= 1 */
+    uint16_t open_hold;          /* hold time until the OPEN arrives, seconds */
     uint32_t backoff_initial_ms; /* first automatic restart delay */
     uint32_t backoff_max_ms;     /* doubling stops here */
-    bool passive;            /* wait for the peer to connect, never dial */
-    uint32_t families;       /* offered in OPEN */
-    bool graceful_restart;   /* advertise RFC 4724 as a restarting speaker */
-    uint16_t gr_time;        /* restart time, <= 4095 s */
-    uint8_t gr_flags;        /* BGP_GR_RESTART_STATE after our own restart */
-    bool gr_forwarding;      /* forwarding state kept across the restart */
+    bool passive;                /* wait for the peer to connect, never dial */
+    uint32_t families;           /* offered in OPEN */
+    bool graceful_restart;       /* advertise RFC 4724 as a restarting speaker */
+    uint16_t gr_time;            /* restart time, <= 4095 s */
+    uint8_t gr_flags;            /* BGP_GR_RESTART_STATE after our own restart */
+    bool gr_forwarding;          /* forwarding state kept across the restart */
 };
 
 /* Fills cfg with the defaults above (families: both; active). */
@@ -619,9 +616,9 @@ struct bgp_session {
 struct bgp_fsm {
     struct bgp_fsm_config cfg;
     enum bgp_state state;
-    bool auto_restart;         /* started and not stopped: Idle restarts */
+    bool auto_restart; /* started and not stopped: Idle restarts */
     uint32_t connect_retry_counter;
-    uint32_t backoff_ms;       /* the next automatic restart delay */
+    uint32_t backoff_ms; /* the next automatic restart delay */
     uint32_t established_count;
     struct bgp_session session;
 };
@@ -719,7 +716,7 @@ struct bgp_adj_out_stats {
     uint64_t updates;   /* UPDATE messages produced, End-of-RIB included */
     uint64_t announced; /* prefixes announced (re-announcements included) */
     uint64_t withdrawn;
-    size_t bytes;       /* heap held by this Adj-RIB-Out */
+    size_t bytes; /* heap held by this Adj-RIB-Out */
 };
 
 void bgp_adj_out_stats(const struct bgp_adj_out *rib, struct bgp_adj_out_stats *out);

@@ -57,8 +57,7 @@ static const struct bgp_fault_rule bgp_fault_rules[BGP_FAULT_COUNT] = {
     [BGP_FAULT_UPD_WELLKNOWN_UNKNOWN] = {RESET, 3, 2, "RFC 4271 6.3",
                                          "unrecognized well-known attribute"},
     [BGP_FAULT_UPD_ATTR_FLAGS] = {TAW, 3, 4, "RFC 7606 3.c", "attribute flags conflict"},
-    [BGP_FAULT_UPD_MISSING_WELLKNOWN] = {TAW, 3, 3, "RFC 7606 3.d",
-                                         "missing well-known attribute"},
+    [BGP_FAULT_UPD_MISSING_WELLKNOWN] = {TAW, 3, 3, "RFC 7606 3.d", "missing well-known attribute"},
     [BGP_FAULT_UPD_ORIGIN] = {TAW, 3, 6, "RFC 7606 7.1", "malformed ORIGIN"},
     [BGP_FAULT_UPD_AS_PATH] = {TAW, 3, 11, "RFC 7606 7.2, RFC 7607", "malformed AS_PATH"},
     [BGP_FAULT_UPD_NEXT_HOP_LENGTH] = {TAW, 3, 5, "RFC 7606 7.3", "NEXT_HOP length is not 4"},
@@ -150,42 +149,55 @@ bgp_fault_event(uint8_t msg_type)
 /* --------------------------------------------------------------- names */
 
 static const char *const bgp_code_names[] = {
-    [1] = "Message Header Error", [2] = "OPEN Message Error",
-    [3] = "UPDATE Message Error", [4] = "Hold Timer Expired",
-    [5] = "Finite State Machine Error", [6] = "Cease",
+    [1] = "Message Header Error",        [2] = "OPEN Message Error",
+    [3] = "UPDATE Message Error",        [4] = "Hold Timer Expired",
+    [5] = "Finite State Machine Error",  [6] = "Cease",
     [7] = "ROUTE-REFRESH Message Error",
 };
 
 static const char *const bgp_header_names[] = {
-    [1] = "Connection Not Synchronized", [2] = "Bad Message Length", [3] = "Bad Message Type",
+    [1] = "Connection Not Synchronized",
+    [2] = "Bad Message Length",
+    [3] = "Bad Message Type",
 };
 
 static const char *const bgp_open_names[] = {
-    [0] = "Unspecific", [1] = "Unsupported Version Number", [2] = "Bad Peer AS",
-    [3] = "Bad BGP Identifier", [4] = "Unsupported Optional Parameter",
-    [6] = "Unacceptable Hold Time", [7] = "Unsupported Capability",
+    [0] = "Unspecific",
+    [1] = "Unsupported Version Number",
+    [2] = "Bad Peer AS",
+    [3] = "Bad BGP Identifier",
+    [4] = "Unsupported Optional Parameter",
+    [6] = "Unacceptable Hold Time",
+    [7] = "Unsupported Capability",
     [11] = "Role Mismatch",
 };
 
 static const char *const bgp_update_names[] = {
-    [1] = "Malformed Attribute List", [2] = "Unrecognized Well-known Attribute",
+    [1] = "Malformed Attribute List",     [2] = "Unrecognized Well-known Attribute",
     [3] = "Missing Well-known Attribute", [4] = "Attribute Flags Error",
-    [5] = "Attribute Length Error", [6] = "Invalid ORIGIN Attribute",
-    [8] = "Invalid NEXT_HOP Attribute", [9] = "Optional Attribute Error",
-    [10] = "Invalid Network Field", [11] = "Malformed AS_PATH",
+    [5] = "Attribute Length Error",       [6] = "Invalid ORIGIN Attribute",
+    [8] = "Invalid NEXT_HOP Attribute",   [9] = "Optional Attribute Error",
+    [10] = "Invalid Network Field",       [11] = "Malformed AS_PATH",
 };
 
 static const char *const bgp_fsm_names[] = {
-    [0] = "Unspecified Error", [1] = "Receive Unexpected Message in OpenSent State",
+    [0] = "Unspecified Error",
+    [1] = "Receive Unexpected Message in OpenSent State",
     [2] = "Receive Unexpected Message in OpenConfirm State",
     [3] = "Receive Unexpected Message in Established State",
 };
 
 static const char *const bgp_cease_names[] = {
-    [1] = "Maximum Number of Prefixes Reached", [2] = "Administrative Shutdown",
-    [3] = "Peer De-configured", [4] = "Administrative Reset", [5] = "Connection Rejected",
-    [6] = "Other Configuration Change", [7] = "Connection Collision Resolution",
-    [8] = "Out of Resources", [9] = "Hard Reset", [10] = "BFD Down",
+    [1] = "Maximum Number of Prefixes Reached",
+    [2] = "Administrative Shutdown",
+    [3] = "Peer De-configured",
+    [4] = "Administrative Reset",
+    [5] = "Connection Rejected",
+    [6] = "Other Configuration Change",
+    [7] = "Connection Collision Resolution",
+    [8] = "Out of Resources",
+    [9] = "Hard Reset",
+    [10] = "BFD Down",
 };
 
 static const char *const bgp_rr_names[] = {[1] = "Invalid Message Length"};

@@ -315,8 +315,7 @@ bgp_in_established(struct bgp_fsm *fsm, const struct bgp_event *ev, struct bgp_a
     }
 }
 
-typedef void bgp_state_fn(struct bgp_fsm *fsm, const struct bgp_event *ev,
-                          struct bgp_actions *out);
+typedef void bgp_state_fn(struct bgp_fsm *fsm, const struct bgp_event *ev, struct bgp_actions *out);
 
 static bgp_state_fn *const bgp_state_handlers[BGP_STATE_COUNT] = {
     [BGP_STATE_IDLE] = bgp_in_idle,

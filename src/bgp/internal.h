@@ -275,8 +275,7 @@ size_t bgp_attrs_encode(const struct bgp_update_ctx *ctx, const struct bgp_attrs
 bool bgp_upd_begin_announce(struct bgp_upd_builder *b, const struct bgp_update_ctx *ctx,
                             enum bgp_family f, const uint8_t *attrs, size_t attrs_len, uint8_t *buf,
                             size_t cap);
-bool bgp_upd_begin_withdraw(struct bgp_upd_builder *b, enum bgp_family f, uint8_t *buf,
-                            size_t cap);
+bool bgp_upd_begin_withdraw(struct bgp_upd_builder *b, enum bgp_family f, uint8_t *buf, size_t cap);
 /* Adds one prefix of len bits whose address bytes are at addr. Returns
  * false, writing nothing, when it does not fit. */
 bool bgp_upd_add(struct bgp_upd_builder *b, unsigned len, const uint8_t *addr);

@@ -96,8 +96,7 @@ bgp_peer_as_ok(const struct bgp_fsm_config *cfg, uint32_t as)
 }
 
 enum bgp_fault
-bgp_open_check(const struct bgp_fsm_config *cfg, const struct bgp_open *peer,
-               struct bgp_error *err)
+bgp_open_check(const struct bgp_fsm_config *cfg, const struct bgp_open *peer, struct bgp_error *err)
 {
     bool ibgp = peer->as == cfg->local_as;
 
@@ -113,8 +112,7 @@ bgp_open_check(const struct bgp_fsm_config *cfg, const struct bgp_open *peer,
 }
 
 void
-bgp_negotiate(const struct bgp_fsm_config *cfg, const struct bgp_open *peer,
-              struct bgp_session *s)
+bgp_negotiate(const struct bgp_fsm_config *cfg, const struct bgp_open *peer, struct bgp_session *s)
 {
     uint16_t hold = cfg->hold_time < peer->hold_time ? cfg->hold_time : peer->hold_time;
     uint16_t ka = (uint16_t)(hold / 3);
@@ -131,8 +129,8 @@ bgp_negotiate(const struct bgp_fsm_config *cfg, const struct bgp_open *peer,
     s->route_refresh = peer->route_refresh;
     /* RFC 4760 8: a peer without any multiprotocol capability speaks IPv4
      * unicast only. */
-    s->families = cfg->families & (peer->has_mp ? peer->families
-                                                : BGP_FAMILY_BIT(BGP_FAMILY_IPV4_UNICAST));
+    s->families =
+        cfg->families & (peer->has_mp ? peer->families : BGP_FAMILY_BIT(BGP_FAMILY_IPV4_UNICAST));
     s->peer_gr = peer->graceful_restart;
     s->peer_gr_time = peer->gr_time;
     s->peer_gr_flags = peer->gr_flags;

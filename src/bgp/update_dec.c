@@ -19,8 +19,8 @@ struct bgp_upd_state {
     const struct bgp_decode_ctx *ctx;
     struct bgp_update_info *info;
     struct bgp_error *err;
-    uint8_t seen[32]; /* bitmap of attribute types met */
-    uint32_t nlri;    /* prefixes in the NLRI field */
+    uint8_t seen[32];        /* bitmap of attribute types met */
+    uint32_t nlri;           /* prefixes in the NLRI field */
     const uint8_t *next_hop; /* the NEXT_HOP attribute, checked with NLRI */
     size_t next_hop_len;
     size_t nattrs;
@@ -309,9 +309,9 @@ bgp_check_large_communities(struct bgp_upd_state *st, struct bgp_attr_in *a)
     bgp_check_list(st, a, 12, BGP_FAULT_UPD_LARGE_COMMUNITIES);
 }
 
-#define WK BGP_ATTR_FLAG_TRANSITIVE                           /* well-known */
+#define WK BGP_ATTR_FLAG_TRANSITIVE                               /* well-known */
 #define OPT_T (BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE) /* optional transitive */
-#define OPT_N BGP_ATTR_FLAG_OPTIONAL                          /* optional non-transitive */
+#define OPT_N BGP_ATTR_FLAG_OPTIONAL                              /* optional non-transitive */
 
 static const struct bgp_attr_def bgp_attr_defs[256] = {
     [BGP_ATTR_ORIGIN] = {WK, bgp_check_origin},
@@ -349,10 +349,9 @@ bgp_attr_one(struct bgp_upd_state *st, struct bgp_attr_in *a)
     if (st->seen[a->type >> 3] & bit) {
         /* RFC 7606 3.g: the first occurrence counts. Data: none
          * (Malformed Attribute List). */
-        bgp_fault_raise(st->err,
-                        bgp_is_mp(a->type) ? BGP_FAULT_UPD_MP_DUPLICATE
-                                           : BGP_FAULT_UPD_ATTR_DUPLICATE,
-                        NULL, 0);
+        bgp_fault_raise(
+            st->err, bgp_is_mp(a->type) ? BGP_FAULT_UPD_MP_DUPLICATE : BGP_FAULT_UPD_ATTR_DUPLICATE,
+            NULL, 0);
         return st->err->outcome != BGP_OUTCOME_SESSION_RESET;
     }
     st->seen[a->type >> 3] |= bit;

@@ -118,8 +118,7 @@ bgp_attrs_encode(const struct bgp_update_ctx *ctx, const struct bgp_attrs *a, en
 /* ------------------------------------------------------------ builder */
 
 static void
-bgp_upd_reset(struct bgp_upd_builder *b, enum bgp_family f, bool withdraw, uint8_t *buf,
-              size_t cap)
+bgp_upd_reset(struct bgp_upd_builder *b, enum bgp_family f, bool withdraw, uint8_t *buf, size_t cap)
 {
     memset(b, 0, sizeof(*b));
     bgp_wr_init(&b->w, buf, cap < BGP_MAX_MSG_LEN ? cap : BGP_MAX_MSG_LEN);
@@ -256,8 +255,7 @@ bgp_update_encode(const struct bgp_update_ctx *ctx, const struct bgp_attrs *a,
         bgp_attrs_normalize(a, comm, large, &norm) < 0)
         return 0;
     alen = bgp_attrs_encode(ctx, &norm, prefixes[0].family, attrs, sizeof(attrs));
-    if (alen == 0 ||
-        !bgp_upd_begin_announce(&b, ctx, prefixes[0].family, attrs, alen, buf, cap))
+    if (alen == 0 || !bgp_upd_begin_announce(&b, ctx, prefixes[0].family, attrs, alen, buf, cap))
         return 0;
     return bgp_upd_fill(&b, prefixes, n, used);
 }

@@ -93,8 +93,8 @@ int
 main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
-    struct bgp_update_ctx ctx = {.local_as = 64512, .ebgp = true, .as4 = true, .has_nh4 = true,
-                                 .nh4 = {192, 0, 2, 1}};
+    struct bgp_update_ctx ctx = {
+        .local_as = 64512, .ebgp = true, .as4 = true, .has_nh4 = true, .nh4 = {192, 0, 2, 1}};
     uint32_t comm[] = {0xfde80064}, id, other;
     struct bgp_attrs a = {.communities = comm, .ncommunities = 1}, b = {0};
     struct bgp_attr_pool *pool = bgp_attr_pool_new();

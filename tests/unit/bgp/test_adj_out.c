@@ -146,10 +146,12 @@ peer_attrs(const uint8_t *b, size_t len, struct upd_parts *u)
         u->nattrs++;
         if (type == 8)
             for (size_t i = 0; i < al; i += 4)
-                comm = sig_mix(comm, (uint32_t)v[i] << 24 | v[i + 1] << 16 | v[i + 2] << 8 | v[i + 3]);
+                comm =
+                    sig_mix(comm, (uint32_t)v[i] << 24 | v[i + 1] << 16 | v[i + 2] << 8 | v[i + 3]);
         if (type == 32)
             for (size_t i = 0; i < al; i += 4)
-                comm = sig_mix(comm, (uint32_t)v[i] << 24 | v[i + 1] << 16 | v[i + 2] << 8 | v[i + 3]);
+                comm =
+                    sig_mix(comm, (uint32_t)v[i] << 24 | v[i + 1] << 16 | v[i + 2] << 8 | v[i + 3]);
         if (type == 14) {
             u->reach = v;
             u->reach_len = al;
@@ -215,8 +217,13 @@ peer_reset_counts(struct peer *pe)
 /* ------------------------------------------------------------ fixture */
 
 static const struct bgp_update_ctx ctx = {
-    .local_as = 64512, .ebgp = true, .as4 = true, .has_nh4 = true, .nh4 = {192, 0, 2, 1},
-    .has_nh6 = true, .nh6 = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
+    .local_as = 64512,
+    .ebgp = true,
+    .as4 = true,
+    .has_nh4 = true,
+    .nh4 = {192, 0, 2, 1},
+    .has_nh6 = true,
+    .nh6 = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
 };
 
 struct fx {
@@ -309,8 +316,10 @@ test_adj_out_initial(void **state)
 {
     struct fx *fx = *state;
     struct bgp_route r[] = {
-        route("10.0.0.2/32", fx->set[1]), route("10.0.0.1/32", fx->set[0]),
-        route("10.0.0.3/32", fx->set[1]), route("2001:db8::1/128", fx->set[2]),
+        route("10.0.0.2/32", fx->set[1]),
+        route("10.0.0.1/32", fx->set[0]),
+        route("10.0.0.3/32", fx->set[1]),
+        route("2001:db8::1/128", fx->set[2]),
     };
     struct bgp_adj_out_stats st;
 
@@ -342,8 +351,10 @@ test_adj_out_diff(void **state)
 {
     struct fx *fx = *state;
     struct bgp_route a[] = {
-        route("10.0.0.1/32", fx->set[0]), route("10.0.0.2/32", fx->set[1]),
-        route("10.0.0.3/32", fx->set[1]), route("10.0.1.0/24", fx->set[0]),
+        route("10.0.0.1/32", fx->set[0]),
+        route("10.0.0.2/32", fx->set[1]),
+        route("10.0.0.3/32", fx->set[1]),
+        route("10.0.1.0/24", fx->set[0]),
     };
     struct bgp_route b[] = {
         route("10.0.0.1/32", fx->set[0]), /* unchanged */
@@ -595,8 +606,8 @@ test_attr_pool(void **state)
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 
 const struct CMUnitTest test_adj_out[] = {
-    FX(test_adj_out_initial),   FX(test_adj_out_diff),      FX(test_adj_out_session_cycle),
-    FX(test_adj_out_packing),   FX(test_adj_out_many_sets), FX(test_adj_out_refresh),
+    FX(test_adj_out_initial),   FX(test_adj_out_diff),        FX(test_adj_out_session_cycle),
+    FX(test_adj_out_packing),   FX(test_adj_out_many_sets),   FX(test_adj_out_refresh),
     FX(test_adj_out_bad_input), FX(test_adj_out_interleaved), cmocka_unit_test(test_attr_pool),
 };
 const size_t test_adj_out_count = sizeof(test_adj_out) / sizeof(test_adj_out[0]);

@@ -56,19 +56,22 @@ static void
 test_open_golden_metallb(void **state)
 {
     static const uint8_t want[] = {
-        MARKER, 0x00, 0x31, 0x01, /* length 49, OPEN */
-        0x04,                     /* version */
-        0xfc, 0x00,               /* My AS 64512 */
-        0x00, 0x5a,               /* hold time 90 */
-        0x0a, 0x00, 0x00, 0x01,   /* BGP identifier 10.0.0.1 */
-        0x14,                     /* optional parameters: 20 bytes */
-        0x02, 0x12,               /* one parameter: capabilities, 18 bytes */
-        0x01, 0x04, 0x00, 0x01, 0x00, 0x01, /* MP: AFI 1, reserved, SAFI 1 */
-        0x01, 0x04, 0x00, 0x02, 0x00, 0x01, /* MP: AFI 2, SAFI 1 */
-        0x41, 0x04, 0x00, 0x00, 0xfc, 0x00, /* 4-octet AS 64512 */
+        MARKER, 0x00, 0x31, 0x01,             /* length 49, OPEN */
+        0x04,                                 /* version */
+        0xfc,   0x00,                         /* My AS 64512 */
+        0x00,   0x5a,                         /* hold time 90 */
+        0x0a,   0x00, 0x00, 0x01,             /* BGP identifier 10.0.0.1 */
+        0x14,                                 /* optional parameters: 20 bytes */
+        0x02,   0x12,                         /* one parameter: capabilities, 18 bytes */
+        0x01,   0x04, 0x00, 0x01, 0x00, 0x01, /* MP: AFI 1, reserved, SAFI 1 */
+        0x01,   0x04, 0x00, 0x02, 0x00, 0x01, /* MP: AFI 2, SAFI 1 */
+        0x41,   0x04, 0x00, 0x00, 0xfc, 0x00, /* 4-octet AS 64512 */
     };
-    struct bgp_open o = {.as = 64512, .hold_time = 90, .bgp_id = 0x0a000001,
-                         .families = BGP_FAMILIES_ALL, .as4 = true};
+    struct bgp_open o = {.as = 64512,
+                         .hold_time = 90,
+                         .bgp_id = 0x0a000001,
+                         .families = BGP_FAMILIES_ALL,
+                         .as4 = true};
     uint8_t buf[128];
 
     (void)state;
@@ -80,23 +83,28 @@ static void
 test_open_golden_full(void **state)
 {
     static const uint8_t want[] = {
-        MARKER, 0x00, 0x39, 0x01, /* length 57, OPEN */
-        0x04, 0x5b, 0xa0,         /* version 4, My AS = AS_TRANS 23456 */
-        0x00, 0x09,               /* hold time 9 */
-        0xc0, 0x00, 0x02, 0x01,   /* identifier 192.0.2.1 */
-        0x1c, 0x02, 0x1a,         /* 28 bytes of parameters; capabilities, 26 bytes */
-        0x01, 0x04, 0x00, 0x01, 0x00, 0x01, /* MP IPv4 unicast */
-        0x02, 0x00,                         /* route refresh */
-        0x41, 0x04, 0xfa, 0x56, 0xea, 0x00, /* 4-octet AS 4200000000 */
-        0x40, 0x0a,                         /* graceful restart, 10 bytes */
-        0x80, 0x78,                         /* Restart State, 120 s */
-        0x00, 0x01, 0x01, 0x80,             /* IPv4 unicast, forwarding kept */
-        0x00, 0x02, 0x01, 0x00,             /* IPv6 unicast, not kept */
+        MARKER, 0x00, 0x39, 0x01,             /* length 57, OPEN */
+        0x04,   0x5b, 0xa0,                   /* version 4, My AS = AS_TRANS 23456 */
+        0x00,   0x09,                         /* hold time 9 */
+        0xc0,   0x00, 0x02, 0x01,             /* identifier 192.0.2.1 */
+        0x1c,   0x02, 0x1a,                   /* 28 bytes of parameters; capabilities, 26 bytes */
+        0x01,   0x04, 0x00, 0x01, 0x00, 0x01, /* MP IPv4 unicast */
+        0x02,   0x00,                         /* route refresh */
+        0x41,   0x04, 0xfa, 0x56, 0xea, 0x00, /* 4-octet AS 4200000000 */
+        0x40,   0x0a,                         /* graceful restart, 10 bytes */
+        0x80,   0x78,                         /* Restart State, 120 s */
+        0x00,   0x01, 0x01, 0x80,             /* IPv4 unicast, forwarding kept */
+        0x00,   0x02, 0x01, 0x00,             /* IPv6 unicast, not kept */
     };
-    struct bgp_open o = {.as = 4200000000u, .hold_time = 9, .bgp_id = 0xc0000201,
-                         .families = BGP_FAMILY_BIT(BGP_FAMILY_IPV4_UNICAST), .as4 = true,
-                         .route_refresh = true, .graceful_restart = true,
-                         .gr_flags = BGP_GR_RESTART_STATE, .gr_time = 120,
+    struct bgp_open o = {.as = 4200000000u,
+                         .hold_time = 9,
+                         .bgp_id = 0xc0000201,
+                         .families = BGP_FAMILY_BIT(BGP_FAMILY_IPV4_UNICAST),
+                         .as4 = true,
+                         .route_refresh = true,
+                         .graceful_restart = true,
+                         .gr_flags = BGP_GR_RESTART_STATE,
+                         .gr_time = 120,
                          .gr_families = BGP_FAMILIES_ALL,
                          .gr_forwarding = BGP_FAMILY_BIT(BGP_FAMILY_IPV4_UNICAST)};
     uint8_t buf[128];
@@ -127,18 +135,17 @@ test_open_decode_variants(void **state)
 {
     static const uint8_t many[] = {
         0x04, 0xfd, 0xe9, 0x00, 0xb4, 0x0a, 0x00, 0x00, 0x02, /* AS 65001, hold 180 */
-        0x1a,                                     /* 26 bytes of parameters */
-        0x02, 0x06, 0x01, 0x04, 0x00, 0x19, 0x00, 0x46, /* MP L2VPN/EVPN: other family */
-        0x02, 0x02, 0x80, 0x00,                   /* old route refresh */
-        0x02, 0x0c,
-        0x46, 0x00,                               /* enhanced route refresh */
-        0x06, 0x00,                               /* extended message */
-        0x49, 0x02, 0x01, 0x61,                   /* FQDN: unknown to us */
-        0x41, 0x02, 0x00, 0x01,                   /* 4-octet AS of length 2: malformed */
+        0x1a,                                                 /* 26 bytes of parameters */
+        0x02, 0x06, 0x01, 0x04, 0x00, 0x19, 0x00, 0x46,       /* MP L2VPN/EVPN: other family */
+        0x02, 0x02, 0x80, 0x00,                               /* old route refresh */
+        0x02, 0x0c, 0x46, 0x00,                               /* enhanced route refresh */
+        0x06, 0x00,                                           /* extended message */
+        0x49, 0x02, 0x01, 0x61,                               /* FQDN: unknown to us */
+        0x41, 0x02, 0x00, 0x01, /* 4-octet AS of length 2: malformed */
     };
     static const uint8_t ext[] = {
         0x04, 0xfd, 0xe9, 0x00, 0x03, 0x0a, 0x00, 0x00, 0x02,
-        0xff, 0xff, 0x00, 0x09,                   /* RFC 9072: 9 bytes of parameters */
+        0xff, 0xff, 0x00, 0x09,                               /* RFC 9072: 9 bytes of parameters */
         0x02, 0x00, 0x06, 0x41, 0x04, 0x00, 0x01, 0x00, 0x00, /* 4-octet AS 65536 */
     };
     static const uint8_t bare[] = {0x04, 0xfd, 0xe9, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x02, 0x00};
@@ -147,8 +154,7 @@ test_open_decode_variants(void **state)
     struct bgp_error err;
 
     (void)state;
-    assert_int_equal(bgp_msg_decode(&ctx4, buf, test_msg(buf, 1, many, sizeof(many)), &m, &err),
-                     0);
+    assert_int_equal(bgp_msg_decode(&ctx4, buf, test_msg(buf, 1, many, sizeof(many)), &m, &err), 0);
     assert_true(m.u.open.has_mp);
     assert_int_equal(m.u.open.families, 0);
     assert_int_equal(m.u.open.other_families, 1);
@@ -160,8 +166,7 @@ test_open_decode_variants(void **state)
     assert_int_equal(m.u.open.as, 65001);
     assert_int_equal(bgp_msg_decode(&ctx4, buf, test_msg(buf, 1, ext, sizeof(ext)), &m, &err), 0);
     assert_int_equal(m.u.open.as, 65536);
-    assert_int_equal(bgp_msg_decode(&ctx4, buf, test_msg(buf, 1, bare, sizeof(bare)), &m, &err),
-                     0);
+    assert_int_equal(bgp_msg_decode(&ctx4, buf, test_msg(buf, 1, bare, sizeof(bare)), &m, &err), 0);
     assert_false(m.u.open.has_mp);
     assert_int_equal(m.u.open.hold_time, 0);
 }
@@ -172,8 +177,8 @@ test_notification_golden(void **state)
     /* RFC 9003: Cease / Administrative Shutdown with a length-prefixed text. */
     static const uint8_t want[] = {
         MARKER, 0x00, 0x19, 0x03, /* length 25, NOTIFICATION */
-        0x06, 0x02,               /* Cease, Administrative Shutdown */
-        0x03, 'b', 'y', 'e',      /* shutdown communication */
+        0x06,   0x02,             /* Cease, Administrative Shutdown */
+        0x03,   'b',  'y',  'e',  /* shutdown communication */
     };
     struct bgp_notify n;
     uint8_t buf[64];
@@ -252,7 +257,7 @@ test_route_refresh_golden(void **state)
 {
     static const uint8_t want[] = {
         MARKER, 0x00, 0x17, 0x05, /* length 23, ROUTE-REFRESH */
-        0x00, 0x02, 0x00, 0x01,   /* AFI 2, reserved, SAFI 1 */
+        0x00,   0x02, 0x00, 0x01, /* AFI 2, reserved, SAFI 1 */
     };
     struct bgp_route_refresh rr = {.afi = 2, .safi = 1};
     uint8_t buf[64];

@@ -60,8 +60,9 @@ static const struct fault_case cases[] = {
      BGP_FAULT_HDR_LENGTH, RESET, 1, 2, D(0x10, 0x01)},
     {"header: KEEPALIVE of 20 bytes", RAW, 0, B(MARKER, 0x00, 0x14, 0x04, 0x00), false, false,
      BGP_FAULT_HDR_LENGTH, RESET, 1, 2, D(0x00, 0x14)},
-    {"header: OPEN shorter than 29", MSG, 1, B(0x04, 0xfd, 0xe9, 0x00, 0x5a, 0x0a, 0x00, 0x00, 0x02),
-     false, false, BGP_FAULT_HDR_LENGTH, RESET, 1, 2, D(0x00, 0x1c)},
+    {"header: OPEN shorter than 29", MSG, 1,
+     B(0x04, 0xfd, 0xe9, 0x00, 0x5a, 0x0a, 0x00, 0x00, 0x02), false, false, BGP_FAULT_HDR_LENGTH,
+     RESET, 1, 2, D(0x00, 0x1c)},
     {"header: UPDATE shorter than 23", MSG, 2, B(0x00, 0x00, 0x00), false, false,
      BGP_FAULT_HDR_LENGTH, RESET, 1, 2, D(0x00, 0x16)},
     {"header: NOTIFICATION shorter than 21", MSG, 3, B(0x06), false, false, BGP_FAULT_HDR_LENGTH,
@@ -106,11 +107,10 @@ static const struct fault_case cases[] = {
      BGP_FAULT_OPEN_BGP_ID, RESET, 2, 3, NODATA},
     /* RFC 7313 5 */
     {"ROUTE-REFRESH of 24 bytes", MSG, 5, B(0x00, 0x01, 0x00, 0x01, 0x00), false, false,
-     BGP_FAULT_RR_LENGTH, RESET, 7, 1,
-     D(MARKER, 0x00, 0x18, 0x05, 0x00, 0x01, 0x00, 0x01, 0x00)},
+     BGP_FAULT_RR_LENGTH, RESET, 7, 1, D(MARKER, 0x00, 0x18, 0x05, 0x00, 0x01, 0x00, 0x01, 0x00)},
     /* RFC 4271 6.3, RFC 7606 */
-    {"UPDATE: withdrawn length beyond the message", MSG, 2, B(0x00, 0x10, 0x00, 0x00), false,
-     false, BGP_FAULT_UPD_LENGTHS, RESET, 3, 1, NODATA},
+    {"UPDATE: withdrawn length beyond the message", MSG, 2, B(0x00, 0x10, 0x00, 0x00), false, false,
+     BGP_FAULT_UPD_LENGTHS, RESET, 3, 1, NODATA},
     {"UPDATE: attribute length beyond the message", MSG, 2, B(HDR(0x30), ORIGIN, AS_PATH, NEXT_HOP),
      false, false, BGP_FAULT_UPD_LENGTHS, RESET, 3, 1, NODATA},
     {"UPDATE: withdrawn prefix of 33 bits", MSG, 2,
@@ -126,9 +126,9 @@ static const struct fault_case cases[] = {
     {"UPDATE: attribute overruns the attributes", MSG, 2,
      B(HDR(11), ORIGIN, 0x40, 0x02, 0x09, 0x02, 0x01, 0x00, 0x00, NLRI), false, false,
      BGP_FAULT_UPD_ATTR_OVERRUN, TAW, 3, 1, NODATA},
-    {"UPDATE: two bytes left for an attribute", MSG, 2, B(HDR(22), ORIGIN, AS_PATH, NEXT_HOP,
-                                                          0x40, 0x01, NLRI),
-     false, false, BGP_FAULT_UPD_ATTR_OVERRUN, TAW, 3, 1, NODATA},
+    {"UPDATE: two bytes left for an attribute", MSG, 2,
+     B(HDR(22), ORIGIN, AS_PATH, NEXT_HOP, 0x40, 0x01, NLRI), false, false,
+     BGP_FAULT_UPD_ATTR_OVERRUN, TAW, 3, 1, NODATA},
     {"UPDATE: MP_UNREACH_NLRI twice", MSG, 2,
      B(HDR(12), 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01), false,
      false, BGP_FAULT_UPD_MP_DUPLICATE, RESET, 3, 1, NODATA},
@@ -142,8 +142,8 @@ static const struct fault_case cases[] = {
     {"UPDATE: NEXT_HOP missing", MSG, 2, B(HDR(13), ORIGIN, AS_PATH, NLRI), false, false,
      BGP_FAULT_UPD_MISSING_WELLKNOWN, TAW, 3, 3, D(0x03)},
     {"UPDATE: ORIGIN missing with MP_REACH_NLRI", MSG, 2,
-     B(HDR(38), AS_PATH, 0x80, 0x0e, 0x1a, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0,
-       0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0x20, 0x20, 0x01, 0x0d, 0xb8),
+     B(HDR(38), AS_PATH, 0x80, 0x0e, 0x1a, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,
+       0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0x20, 0x20, 0x01, 0x0d, 0xb8),
      false, false, BGP_FAULT_UPD_MISSING_WELLKNOWN, TAW, 3, 3, D(0x01)},
     {"UPDATE: ORIGIN 3", MSG, 2, B(HDR(20), 0x40, 0x01, 0x01, 0x03, AS_PATH, NEXT_HOP, NLRI), false,
      false, BGP_FAULT_UPD_ORIGIN, TAW, 3, 6, D(0x40, 0x01, 0x01, 0x03)},
@@ -201,27 +201,27 @@ static const struct fault_case cases[] = {
      B(HDR(24), ORIGIN, AS_PATH, 0x80, 0x0e, 0x08, 0x00, 0x02, 0x01, 0x04, 0x0a, 0x00, 0x00, 0x02),
      false, false, BGP_FAULT_UPD_MP_REACH, RESET, 3, 9,
      D(0x80, 0x0e, 0x08, 0x00, 0x02, 0x01, 0x04, 0x0a, 0x00, 0x00, 0x02)},
-    {"UPDATE: MP_REACH_NLRI of 2 bytes", MSG, 2, B(HDR(18), ORIGIN, AS_PATH, 0x80, 0x0e, 0x02, 0x00,
-                                                   0x02),
-     false, false, BGP_FAULT_UPD_MP_REACH, RESET, 3, 9, D(0x80, 0x0e, 0x02, 0x00, 0x02)},
+    {"UPDATE: MP_REACH_NLRI of 2 bytes", MSG, 2,
+     B(HDR(18), ORIGIN, AS_PATH, 0x80, 0x0e, 0x02, 0x00, 0x02), false, false,
+     BGP_FAULT_UPD_MP_REACH, RESET, 3, 9, D(0x80, 0x0e, 0x02, 0x00, 0x02)},
     {"UPDATE: MP_REACH_NLRI prefix of 129 bits", MSG, 2,
      B(HDR(39), ORIGIN, AS_PATH, 0x80, 0x0e, 0x17, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8,
        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0x81, 0x20),
      false, false, BGP_FAULT_UPD_MP_REACH, RESET, 3, 9,
-     D(0x80, 0x0e, 0x17, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
-       0, 0, 0, 0x01, 0x00, 0x81, 0x20)},
+     D(0x80, 0x0e, 0x17, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+       0, 0, 0x01, 0x00, 0x81, 0x20)},
     {"UPDATE: MP_REACH_NLRI flagged transitive", MSG, 2,
      B(HDR(37), ORIGIN, AS_PATH, 0xc0, 0x0e, 0x15, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8,
        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00),
      false, false, BGP_FAULT_UPD_MP_REACH, RESET, 3, 9,
-     D(0xc0, 0x0e, 0x15, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
-       0, 0, 0, 0x01, 0x00)},
+     D(0xc0, 0x0e, 0x15, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+       0, 0, 0x01, 0x00)},
     {"UPDATE: MP_UNREACH_NLRI prefix overruns", MSG, 2,
-     B(HDR(7), 0x80, 0x0f, 0x04, 0x00, 0x02, 0x01, 0x30), false, false,
-     BGP_FAULT_UPD_MP_UNREACH, RESET, 3, 9, D(0x80, 0x0f, 0x04, 0x00, 0x02, 0x01, 0x30)},
+     B(HDR(7), 0x80, 0x0f, 0x04, 0x00, 0x02, 0x01, 0x30), false, false, BGP_FAULT_UPD_MP_UNREACH,
+     RESET, 3, 9, D(0x80, 0x0f, 0x04, 0x00, 0x02, 0x01, 0x30)},
     {"UPDATE: EXTENDED_COMMUNITIES of 4 bytes", MSG, 2,
-     WITH(7, 0xc0, 0x10, 0x04, 0x00, 0x02, 0xfd, 0xe9), false, false,
-     BGP_FAULT_UPD_EXT_COMMUNITIES, TAW, 3, 5, D(0xc0, 0x10, 0x04, 0x00, 0x02, 0xfd, 0xe9)},
+     WITH(7, 0xc0, 0x10, 0x04, 0x00, 0x02, 0xfd, 0xe9), false, false, BGP_FAULT_UPD_EXT_COMMUNITIES,
+     TAW, 3, 5, D(0xc0, 0x10, 0x04, 0x00, 0x02, 0xfd, 0xe9)},
     {"UPDATE: LARGE_COMMUNITY of 8 bytes", MSG, 2,
      WITH(11, 0xc0, 0x20, 0x08, 0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x01), false, false,
      BGP_FAULT_UPD_LARGE_COMMUNITIES, TAW, 3, 5,
@@ -329,8 +329,8 @@ static void
 test_fault_strongest_wins(void **state)
 {
     static const uint8_t body[] = {
-        HDR(24), 0x40, 0x06, 0x01, 0x00,  /* ATOMIC_AGGREGATE of 1 byte: discard */
-        0x40, 0x01, 0x01, 0x07,           /* ORIGIN 7: treat-as-withdraw */
+        HDR(24), 0x40,     0x06, 0x01, 0x00, /* ATOMIC_AGGREGATE of 1 byte: discard */
+        0x40,    0x01,     0x01, 0x07,       /* ORIGIN 7: treat-as-withdraw */
         AS_PATH, NEXT_HOP, NLRI,
     };
     uint8_t buf[128];
@@ -349,16 +349,16 @@ test_fault_strongest_wins(void **state)
 static void
 test_fault_none(void **state)
 {
-    static const uint8_t unknown_optional[] = {HDR(24), ORIGIN, AS_PATH, NEXT_HOP, 0xc0, 0xfe,
-                                               0x01, 0x00, NLRI};
+    static const uint8_t unknown_optional[] = {HDR(24), ORIGIN, AS_PATH, NEXT_HOP, 0xc0,
+                                               0xfe,    0x01,   0x00,    NLRI};
     /* NEXT_HOP with MP_REACH_NLRI alone is ignored, even when wrong. */
     static const uint8_t nh_ignored[] = {
         HDR(47), ORIGIN, AS_PATH, 0x40, 0x03, 0x02, 0x00, 0x00, 0x80, 0x0e, 0x1a, 0x00, 0x02,
-        0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0x20,
-        0x20, 0x01, 0x0d, 0xb8};
+        0x01,    0x10,   0x20,    0x01, 0x0d, 0xb8, 0,    0,    0,    0,    0,    0,    0,
+        0,       0,      0,       0,    0x01, 0x00, 0x20, 0x20, 0x01, 0x0d, 0xb8};
     /* Withdrawals only, and an unknown AFI in MP_UNREACH_NLRI. */
-    static const uint8_t withdraw[] = {0x00, 0x04, 0x18, 0x0a, 0x01, 0x02, 0x00, 0x06,
-                                       0x80, 0x0f, 0x03, 0x00, 0x19, 0x46};
+    static const uint8_t withdraw[] = {0x00, 0x04, 0x18, 0x0a, 0x01, 0x02, 0x00,
+                                       0x06, 0x80, 0x0f, 0x03, 0x00, 0x19, 0x46};
     uint8_t buf[128];
     struct bgp_decode_ctx ctx = {.as4 = true, .ebgp = true};
     struct bgp_msg m;
@@ -434,8 +434,8 @@ test_faults_run(void)
     size_t n = 0;
 
     for (size_t i = 0; i < NCASES; i++)
-        tests[n++] = (struct CMUnitTest){cases[i].name, test_fault_case, NULL, NULL,
-                                         (void *)&cases[i]};
+        tests[n++] =
+            (struct CMUnitTest){cases[i].name, test_fault_case, NULL, NULL, (void *)&cases[i]};
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fault_coverage);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fault_strongest_wins);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fault_none);

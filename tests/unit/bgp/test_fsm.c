@@ -32,8 +32,7 @@ static const struct fsm_row rows[] = {
     {ST(CONNECT), false, EV(MANUAL_START), NULL, ST(CONNECT), ""},
     {ST(CONNECT), false, EV(CONNECT_RETRY_EXPIRES), NULL, ST(CONNECT),
      "CLOSE, CONNECT, START CR 10000"},
-    {ST(CONNECT), false, EV(TCP_CONFIRMED), NULL, ST(OPENSENT),
-     "STOP CR, OPEN, START HOLD 240000"},
+    {ST(CONNECT), false, EV(TCP_CONFIRMED), NULL, ST(OPENSENT), "STOP CR, OPEN, START HOLD 240000"},
     {ST(CONNECT), false, EV(TCP_FAILS), NULL, ST(IDLE), RESTART},
     {ST(CONNECT), false, EV(MANUAL_STOP), NULL, ST(IDLE), STOPS},
     {ST(CONNECT), false, EV(KEEPALIVE), NULL, ST(IDLE), RESTART},
@@ -100,9 +99,15 @@ fsm_cfg(struct bgp_fsm_config *cfg, bool passive)
 static struct bgp_open
 peer_open(void)
 {
-    return (struct bgp_open){.version = 4, .as = 65001, .as16 = 65001, .hold_time = 30,
-                             .bgp_id = 0x0a000002, .has_mp = true,
-                             .families = BGP_FAMILIES_ALL, .as4 = true, .route_refresh = true};
+    return (struct bgp_open){.version = 4,
+                             .as = 65001,
+                             .as16 = 65001,
+                             .hold_time = 30,
+                             .bgp_id = 0x0a000002,
+                             .has_mp = true,
+                             .families = BGP_FAMILIES_ALL,
+                             .as4 = true,
+                             .route_refresh = true};
 }
 
 static void
@@ -153,8 +158,8 @@ format_actions(const struct bgp_actions *out, char *buf, size_t cap)
 
         n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", names[a->type]);
         if (a->type == BGP_ACT_SEND_NOTIFICATION)
-            n += (size_t)snprintf(buf + n, cap - n, " %u/%u", out->notify.code,
-                                  out->notify.subcode);
+            n +=
+                (size_t)snprintf(buf + n, cap - n, " %u/%u", out->notify.code, out->notify.subcode);
         else if (a->type == BGP_ACT_TIMER_START)
             n += (size_t)snprintf(buf + n, cap - n, " %s %u", timer_abbrev(a->timer), a->ms);
         else if (a->type == BGP_ACT_TIMER_STOP)
@@ -186,8 +191,8 @@ test_fsm_row(void **state)
     bgp_fsm_step(&fsm, &ev, &out);
     format_actions(&out, got, sizeof(got));
     if (strcmp(got, r->actions) != 0)
-        fail_msg("%s + %s: got \"%s\", want \"%s\"", bgp_state_name(r->from),
-                 bgp_event_name(r->ev), got, r->actions);
+        fail_msg("%s + %s: got \"%s\", want \"%s\"", bgp_state_name(r->from), bgp_event_name(r->ev),
+                 got, r->actions);
     assert_int_equal(fsm.state, r->to);
     assert_int_equal(out.to, r->to);
     assert_int_equal(out.from, r->from);
@@ -438,14 +443,10 @@ static struct CMUnitTest fsm_tests[NROWS + 10];
 static char fsm_names[NROWS][96];
 
 const struct CMUnitTest test_fsm[] = {
-    cmocka_unit_test(test_fsm_backoff),
-    cmocka_unit_test(test_fsm_backoff_configured),
-    cmocka_unit_test(test_fsm_hold_negotiation),
-    cmocka_unit_test(test_fsm_hold_zero),
-    cmocka_unit_test(test_fsm_families),
-    cmocka_unit_test(test_fsm_manual_stop_text),
-    cmocka_unit_test(test_fsm_local_open),
-    cmocka_unit_test(test_fsm_config_check),
+    cmocka_unit_test(test_fsm_backoff),          cmocka_unit_test(test_fsm_backoff_configured),
+    cmocka_unit_test(test_fsm_hold_negotiation), cmocka_unit_test(test_fsm_hold_zero),
+    cmocka_unit_test(test_fsm_families),         cmocka_unit_test(test_fsm_manual_stop_text),
+    cmocka_unit_test(test_fsm_local_open),       cmocka_unit_test(test_fsm_config_check),
     cmocka_unit_test(test_fsm_all_pairs),
 };
 const size_t test_fsm_count = sizeof(test_fsm) / sizeof(test_fsm[0]);
@@ -456,9 +457,8 @@ test_fsm_run(void)
     size_t n = 0;
 
     for (size_t i = 0; i < NROWS; i++) {
-        snprintf(fsm_names[i], sizeof(fsm_names[i]), "%s + %s -> %s",
-                 bgp_state_name(rows[i].from), bgp_event_name(rows[i].ev),
-                 bgp_state_name(rows[i].to));
+        snprintf(fsm_names[i], sizeof(fsm_names[i]), "%s + %s -> %s", bgp_state_name(rows[i].from),
+                 bgp_event_name(rows[i].ev), bgp_state_name(rows[i].to));
         fsm_tests[n++] =
             (struct CMUnitTest){fsm_names[i], test_fsm_row, NULL, NULL, (void *)&rows[i]};
     }

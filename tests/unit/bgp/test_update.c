@@ -9,23 +9,27 @@
 
 /* eBGP, 4-octet AS 64512, next hop 192.0.2.1. */
 static const struct bgp_update_ctx ebgp4 = {
-    .local_as = 64512, .ebgp = true, .as4 = true, .has_nh4 = true, .nh4 = {192, 0, 2, 1},
+    .local_as = 64512,
+    .ebgp = true,
+    .as4 = true,
+    .has_nh4 = true,
+    .nh4 = {192, 0, 2, 1},
 };
 
 static void
 test_update_ebgp_golden(void **state)
 {
     static const uint8_t want[] = {
-        MARKER, 0x00, 0x46, 0x02,                        /* length 70, UPDATE */
-        0x00, 0x00,                                      /* no withdrawn routes */
-        0x00, 0x2a,                                      /* 42 bytes of attributes */
-        0x40, 0x01, 0x01, 0x00,                          /* ORIGIN IGP */
-        0x40, 0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfc, 0x00, /* AS_PATH SEQ(64512) */
-        0x40, 0x03, 0x04, 0xc0, 0x00, 0x02, 0x01,        /* NEXT_HOP 192.0.2.1 */
-        0xc0, 0x08, 0x04, 0xfd, 0xe8, 0x00, 0x64,        /* COMMUNITIES 65000:100 */
-        0xc0, 0x20, 0x0c, 0x00, 0x00, 0xfc, 0x00,        /* LARGE_COMMUNITY 64512: */
-        0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,  /*   1:2 */
-        0x20, 0xc6, 0x33, 0x64, 0x0a,                    /* NLRI 198.51.100.10/32 */
+        MARKER, 0x00, 0x46, 0x02,                               /* length 70, UPDATE */
+        0x00,   0x00,                                           /* no withdrawn routes */
+        0x00,   0x2a,                                           /* 42 bytes of attributes */
+        0x40,   0x01, 0x01, 0x00,                               /* ORIGIN IGP */
+        0x40,   0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfc, 0x00, /* AS_PATH SEQ(64512) */
+        0x40,   0x03, 0x04, 0xc0, 0x00, 0x02, 0x01,             /* NEXT_HOP 192.0.2.1 */
+        0xc0,   0x08, 0x04, 0xfd, 0xe8, 0x00, 0x64,             /* COMMUNITIES 65000:100 */
+        0xc0,   0x20, 0x0c, 0x00, 0x00, 0xfc, 0x00,             /* LARGE_COMMUNITY 64512: */
+        0x00,   0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,       /*   1:2 */
+        0x20,   0xc6, 0x33, 0x64, 0x0a,                         /* NLRI 198.51.100.10/32 */
     };
     /* Unsorted, with a repeat: sent sorted and once. */
     static const uint32_t comm[] = {0xfde80064, 0xfde80064};
@@ -46,16 +50,16 @@ static void
 test_update_ibgp_golden(void **state)
 {
     static const uint8_t want[] = {
-        MARKER, 0x00, 0x2f, 0x02,                 /* length 47 */
-        0x00, 0x00, 0x00, 0x15,                   /* 21 bytes of attributes */
-        0x40, 0x01, 0x01, 0x00,                   /* ORIGIN IGP */
-        0x40, 0x02, 0x00,                         /* AS_PATH empty */
-        0x40, 0x03, 0x04, 0x0a, 0x00, 0x00, 0x05, /* NEXT_HOP 10.0.0.5 */
-        0x40, 0x05, 0x04, 0x00, 0x00, 0x00, 0x64, /* LOCAL_PREF 100 */
-        0x10, 0x0a, 0x01,                         /* NLRI 10.1.0.0/16 */
+        MARKER, 0x00, 0x2f, 0x02,                   /* length 47 */
+        0x00,   0x00, 0x00, 0x15,                   /* 21 bytes of attributes */
+        0x40,   0x01, 0x01, 0x00,                   /* ORIGIN IGP */
+        0x40,   0x02, 0x00,                         /* AS_PATH empty */
+        0x40,   0x03, 0x04, 0x0a, 0x00, 0x00, 0x05, /* NEXT_HOP 10.0.0.5 */
+        0x40,   0x05, 0x04, 0x00, 0x00, 0x00, 0x64, /* LOCAL_PREF 100 */
+        0x10,   0x0a, 0x01,                         /* NLRI 10.1.0.0/16 */
     };
-    struct bgp_update_ctx ibgp = {.local_as = 64512, .as4 = true, .has_nh4 = true,
-                                  .nh4 = {10, 0, 0, 5}};
+    struct bgp_update_ctx ibgp = {
+        .local_as = 64512, .as4 = true, .has_nh4 = true, .nh4 = {10, 0, 0, 5}};
     struct bgp_attrs a = {0};
     struct bgp_prefix p = test_prefix("10.1.0.0/16");
     uint8_t buf[4096];
@@ -82,12 +86,12 @@ test_update_as_trans_golden(void **state)
 {
     static const uint8_t want[] = {
         MARKER, 0x00, 0x36, 0x02,                               /* length 54 */
-        0x00, 0x00, 0x00, 0x1b,                                 /* 27 bytes of attributes */
-        0x40, 0x01, 0x01, 0x00,                                 /* ORIGIN IGP */
-        0x40, 0x02, 0x04, 0x02, 0x01, 0x5b, 0xa0,               /* AS_PATH SEQ(AS_TRANS) */
-        0x40, 0x03, 0x04, 0xc0, 0x00, 0x02, 0x01,               /* NEXT_HOP */
-        0xc0, 0x11, 0x06, 0x02, 0x01, 0xfa, 0x56, 0xea, 0x00,   /* AS4_PATH SEQ(4200000000) */
-        0x18, 0xcb, 0x00, 0x71,                                 /* NLRI 203.0.113.0/24 */
+        0x00,   0x00, 0x00, 0x1b,                               /* 27 bytes of attributes */
+        0x40,   0x01, 0x01, 0x00,                               /* ORIGIN IGP */
+        0x40,   0x02, 0x04, 0x02, 0x01, 0x5b, 0xa0,             /* AS_PATH SEQ(AS_TRANS) */
+        0x40,   0x03, 0x04, 0xc0, 0x00, 0x02, 0x01,             /* NEXT_HOP */
+        0xc0,   0x11, 0x06, 0x02, 0x01, 0xfa, 0x56, 0xea, 0x00, /* AS4_PATH SEQ(4200000000) */
+        0x18,   0xcb, 0x00, 0x71,                               /* NLRI 203.0.113.0/24 */
     };
     struct bgp_update_ctx old = ebgp4;
     struct bgp_attrs a = {0};
@@ -116,19 +120,25 @@ static void
 test_update_v6_golden(void **state)
 {
     static const uint8_t want[] = {
-        MARKER, 0x00, 0x54, 0x02,       /* length 84 */
-        0x00, 0x00, 0x00, 0x3d,         /* 61 bytes of attributes */
-        0x90, 0x0e, 0x00, 0x2c,         /* MP_REACH_NLRI, extended length 44 */
-        0x00, 0x02, 0x01, 0x20,         /* AFI 2, SAFI 1, next hop length 32 */
-        0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, /* 2001:db8::1 */
-        0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,       /* fe80::1 */
-        0x00,                                     /* reserved */
-        0x30, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, /* 2001:db8:1::/48 */
-        0x40, 0x01, 0x01, 0x00,                   /* ORIGIN IGP */
-        0x40, 0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfc, 0x00, /* AS_PATH SEQ(64512) */
+        MARKER, 0x00, 0x54, 0x02, /* length 84 */
+        0x00,   0x00, 0x00, 0x3d, /* 61 bytes of attributes */
+        0x90,   0x0e, 0x00, 0x2c, /* MP_REACH_NLRI, extended length 44 */
+        0x00,   0x02, 0x01, 0x20, /* AFI 2, SAFI 1, next hop length 32 */
+        0x20,   0x01, 0x0d, 0xb8, 0,    0,    0,    0,    0,
+        0,      0,    0,    0,    0,    0,    0x01, /* 2001:db8::1 */
+        0xfe,   0x80, 0,    0,    0,    0,    0,    0,    0,
+        0,      0,    0,    0,    0,    0,    0x01,             /* fe80::1 */
+        0x00,                                                   /* reserved */
+        0x30,   0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01,             /* 2001:db8:1::/48 */
+        0x40,   0x01, 0x01, 0x00,                               /* ORIGIN IGP */
+        0x40,   0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfc, 0x00, /* AS_PATH SEQ(64512) */
     };
-    struct bgp_update_ctx c = {.local_as = 64512, .ebgp = true, .as4 = true, .has_nh6 = true,
-                               .nh6 = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}, .has_nh6_ll = true,
+    struct bgp_update_ctx c = {.local_as = 64512,
+                               .ebgp = true,
+                               .as4 = true,
+                               .has_nh6 = true,
+                               .nh6 = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
+                               .has_nh6_ll = true,
                                .nh6_ll = {0xfe, 0x80, [15] = 1}};
     struct bgp_attrs a = {0};
     struct bgp_prefix p = test_prefix("2001:db8:1::/48");
@@ -153,17 +163,17 @@ static void
 test_withdraw_golden(void **state)
 {
     static const uint8_t want4[] = {
-        MARKER, 0x00, 0x1c, 0x02,          /* length 28 */
-        0x00, 0x05,                        /* 5 bytes of withdrawn routes */
-        0x20, 0xc6, 0x33, 0x64, 0x0a,      /* 198.51.100.10/32 */
-        0x00, 0x00,                        /* no attributes */
+        MARKER, 0x00, 0x1c, 0x02,       /* length 28 */
+        0x00,   0x05,                   /* 5 bytes of withdrawn routes */
+        0x20,   0xc6, 0x33, 0x64, 0x0a, /* 198.51.100.10/32 */
+        0x00,   0x00,                   /* no attributes */
     };
     static const uint8_t want6[] = {
-        MARKER, 0x00, 0x25, 0x02,          /* length 37 */
-        0x00, 0x00, 0x00, 0x0e,            /* 14 bytes of attributes */
-        0x90, 0x0f, 0x00, 0x0a,            /* MP_UNREACH_NLRI, extended length 10 */
-        0x00, 0x02, 0x01,                  /* AFI 2, SAFI 1 */
-        0x30, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, /* 2001:db8:1::/48 */
+        MARKER, 0x00, 0x25, 0x02,                   /* length 37 */
+        0x00,   0x00, 0x00, 0x0e,                   /* 14 bytes of attributes */
+        0x90,   0x0f, 0x00, 0x0a,                   /* MP_UNREACH_NLRI, extended length 10 */
+        0x00,   0x02, 0x01,                         /* AFI 2, SAFI 1 */
+        0x30,   0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, /* 2001:db8:1::/48 */
     };
     struct bgp_prefix p4 = test_prefix("198.51.100.10/32");
     struct bgp_prefix p6 = test_prefix("2001:db8:1::/48");
@@ -181,7 +191,7 @@ test_eor_golden(void **state)
     static const uint8_t want4[] = {MARKER, 0x00, 0x17, 0x02, 0x00, 0x00, 0x00, 0x00};
     static const uint8_t want6[] = {
         MARKER, 0x00, 0x1d, 0x02, 0x00, 0x00, 0x00, 0x06, /* 6 bytes of attributes */
-        0x80, 0x0f, 0x03, 0x00, 0x02, 0x01,               /* MP_UNREACH_NLRI 2/1, empty */
+        0x80,   0x0f, 0x03, 0x00, 0x02, 0x01,             /* MP_UNREACH_NLRI 2/1, empty */
     };
     uint8_t buf[64];
     size_t len;
@@ -338,15 +348,10 @@ test_update_prefix_lengths(void **state)
 }
 
 const struct CMUnitTest test_update[] = {
-    cmocka_unit_test(test_update_ebgp_golden),
-    cmocka_unit_test(test_update_ibgp_golden),
-    cmocka_unit_test(test_update_as_trans_golden),
-    cmocka_unit_test(test_update_v6_golden),
-    cmocka_unit_test(test_withdraw_golden),
-    cmocka_unit_test(test_eor_golden),
-    cmocka_unit_test(test_update_packing_10k),
-    cmocka_unit_test(test_update_packing_exact),
-    cmocka_unit_test(test_update_big_communities),
-    cmocka_unit_test(test_update_prefix_lengths),
+    cmocka_unit_test(test_update_ebgp_golden),     cmocka_unit_test(test_update_ibgp_golden),
+    cmocka_unit_test(test_update_as_trans_golden), cmocka_unit_test(test_update_v6_golden),
+    cmocka_unit_test(test_withdraw_golden),        cmocka_unit_test(test_eor_golden),
+    cmocka_unit_test(test_update_packing_10k),     cmocka_unit_test(test_update_packing_exact),
+    cmocka_unit_test(test_update_big_communities), cmocka_unit_test(test_update_prefix_lengths),
 };
 const size_t test_update_count = sizeof(test_update) / sizeof(test_update[0]);
