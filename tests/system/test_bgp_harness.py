@@ -191,6 +191,40 @@ def test_speaker_withdraw_reaches_the_router(lab_factory):
     router.wait_prefixes(V4[1:] + ["100.64.9.9/32"])
 
 
+def test_router_forwards_to_an_announced_vip(lab_factory):
+    lab = lab_factory(1)
+    n = lab.node(1)
+    vip = "100.64.0.20"
+    n.ns.add_address(vip)
+    assert not lab.router.reaches(vip, timeout=0.5)
+    router = lab_router("bird", lab, ROUTER_AS, NODE_AS)
+    speaker = node_speaker("gobgp", n, [Announcement([vip + "/32"])], NODE_AS, ROUTER_AS)
+    start(router, speaker)
+    router.wait_kernel(lambda k: k.get(vip + "/32") == [n.v4])
+    assert lab.router.reaches(vip)
+
+
+@pytest.mark.parametrize("router_kind", ["bird", "frr"])
+def test_graceful_restart_keeps_a_dead_speakers_routes_as_stale(lab_factory, router_kind):
+    lab = lab_factory(1)
+    n = lab.node(1)
+    router = lab_router(router_kind, lab, ROUTER_AS, NODE_AS, graceful_restart=True)
+    speaker = node_speaker("gobgp", n, [Announcement(V4)], NODE_AS, ROUTER_AS,
+                           graceful_restart=True, restart_time=60)
+    start(router, speaker)
+    router.wait_prefixes(V4)
+    router.wait_kernel(lambda k: set(V4) <= set(k))
+    speaker.kill()
+    poll(lambda: not router.sessions()[n.v4].established, 10, 0.1, "the session to drop",
+         router.describe)
+    router.assert_not_established(n.v4, hold=1.5)
+    assert set(router.routes(4)) == set(V4)                 # kept as stale
+    assert set(V4) <= set(router.kernel_routes(4))          # and still forwarded
+    speaker.start()
+    router.wait_established()
+    router.wait_prefixes(V4)
+
+
 def test_lab_addresses_and_links(lab_factory):
     lab = lab_factory(2)
     assert [n.v4 for n in lab.nodes] == ["198.18.1.2", "198.18.2.2"]

@@ -235,6 +235,26 @@ class Netns:
             flat.update(table)
         return {c: int(flat.get(c, 0)) for c in counters} if counters else flat
 
+    def add_address(self, address, dev="lo"):
+        """Adds address (a host address unless it has a /len) to dev."""
+        ip = ipaddress.ip_interface(address)
+        args = ["addr", "add", str(ip), "dev", dev]
+        self.ip(*(args + (["nodad"] if ip.version == 6 else [])))
+
+    def reaches(self, address, port=9, timeout=1.0):
+        """True when a TCP SYN from this namespace to address:port gets an
+        answer (SYN-ACK or RST): the path and the way back both forward.
+        Needs no server and no ping (not installed by default)."""
+        code = ("import socket,sys\n"
+                f"a=({address!r},{int(port)})\n"
+                f"s=socket.socket(socket.AF_INET6 if ':' in a[0] else socket.AF_INET)\n"
+                f"s.settimeout({float(timeout)})\n"
+                "try:\n s.connect(a); print('open')\n"
+                "except ConnectionRefusedError: print('refused')\n"
+                "except OSError as e: print('no', e)\n")
+        p = self.run([sys.executable, "-c", code], timeout=timeout + 10)
+        return p.stdout.split()[:1] in (["open"], ["refused"])
+
     # -- teardown --------------------------------------------------------------
 
     def stop_procs(self, timeout=5.0):
