@@ -345,13 +345,14 @@ plan_fill_services(struct plan_ctx *c)
         const struct ipam_result *r = &c->out.results[i];
         struct plan_service *s = &p->services[i];
 
+        /* Copied: the plan outlives the loaded objects (runtime frees them). */
         s->kind = c->subjects[i].obj->kind->name;
-        s->ns = c->reqs[i].ns;
-        s->name = c->reqs[i].name;
+        s->ns = plan_strdup(c, c->reqs[i].ns);
+        s->name = plan_strdup(c, c->reqs[i].name);
         memcpy(s->ips, r->ips, sizeof(s->ips));
         s->nips = r->n_ips;
-        s->pool = r->pool;
-        s->sharing_key = r->sharing_key && r->sharing_key[0] ? r->sharing_key : NULL;
+        s->pool = r->pool ? plan_strdup(c, r->pool) : NULL;
+        s->sharing_key = r->sharing_key && r->sharing_key[0] ? plan_strdup(c, r->sharing_key) : NULL;
         s->status = r->status == IPAM_ALLOCATED ? PLAN_ALLOCATED
                     : r->status == IPAM_PENDING ? PLAN_PENDING : PLAN_ERROR;
         s->reason = r->reason ? r->reason : r->note;
@@ -374,7 +375,7 @@ plan_fill_pools(struct plan_ctx *c)
     p->pools = plan_alloc(c, (c->npools + 1) * sizeof(*p->pools));
     for (size_t i = 0; i < c->npools; i++) {
         const struct ipam_usage *u = &c->out.usage[i];
-        p->pools[i].name = c->pools[i].name;
+        p->pools[i].name = plan_strdup(c, c->pools[i].name);
         p->pools[i].assigned_v4 = u->assigned_v4;
         p->pools[i].assigned_v6 = u->assigned_v6;
         p->pools[i].available_v4 = u->available_v4;

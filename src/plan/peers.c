@@ -48,7 +48,7 @@ plan_peer_password(struct plan_ctx *c, const struct mf_peer_spec *s)
     size_t cur = 0;
 
     if (s->password.v != NULL)
-        return s->password.v;
+        return plan_strdup(c, s->password.v);
     if (s->password_secret == NULL || s->password_secret->name.v == NULL)
         return NULL;
     while ((o = mf_set_next(c->in->set, MF_KIND_SECRET, &cur)) != NULL) {
@@ -68,10 +68,10 @@ plan_peer_from(struct plan_ctx *c, const struct mf_object *o, struct plan_peer *
     const struct mf_peer_spec *s = ((const struct mf_bgppeer *)o->body)->spec;
     int64_t hold_ns, keepalive_ns;
 
-    p->name = o->name;
+    p->name = plan_strdup(c, o->name);
     p->address = s->peer_ip;
     p->asn = s->peer_asn.set ? (uint32_t)s->peer_asn.v : 0;
-    p->dynamic_asn = s->dynamic_asn.v;
+    p->dynamic_asn = s->dynamic_asn.v ? plan_strdup(c, s->dynamic_asn.v) : NULL;
     p->my_asn = (uint32_t)s->my_asn.v;
     p->port = s->peer_port.set ? (uint16_t)s->peer_port.v : MF_BGP_PORT_DEFAULT;
     if (mf_peer_timers(s, &hold_ns, &keepalive_ns) == 0 && hold_ns >= 0) {
@@ -82,7 +82,7 @@ plan_peer_from(struct plan_ctx *c, const struct mf_object *o, struct plan_peer *
         p->keepalive_time = PLAN_KEEPALIVE_DEFAULT;
     }
     p->connect_time = s->connect_time.set ? (uint32_t)(s->connect_time.ns / 1000000000) : 0;
-    p->bfd_profile = s->bfd_profile.v;
+    p->bfd_profile = s->bfd_profile.v ? plan_strdup(c, s->bfd_profile.v) : NULL;
     p->password = plan_peer_password(c, s);
     p->has_source_address = s->source_address.v != NULL;
     p->source_address = s->source_ip;

@@ -92,7 +92,7 @@ plan_collect_nodes(struct plan_ctx *c)
     while ((o = mf_set_next(set, MF_KIND_NODE, &cur)) != NULL) {
         if (o->errors || o->name[0] == '\0')
             continue;
-        c->nodes[n].name = o->name;
+        c->nodes[n].name = plan_strdup(c, o->name);
         c->nodes[n].labels = &o->meta.labels;
         c->nodes[n].excluded = plan_node_excluded(o);
         if (c->in->node && strcmp(c->in->node, o->name) == 0)
@@ -100,7 +100,7 @@ plan_collect_nodes(struct plan_ctx *c)
         n++;
     }
     if (c->in->node != NULL && !self_known) {
-        c->nodes[n].name = c->in->node;
+        c->nodes[n].name = plan_strdup(c, c->in->node);
         c->nodes[n].labels = &plan_no_labels;
         c->nodes[n].excluded = false;
         n++;

@@ -5,6 +5,9 @@
  * which attributes, and from which nodes. Same inputs, same plan, on every
  * node. The runtime reconciles the running plan towards a new one.
  *
+ * A plan owns all its strings: it stays valid after the objects it was
+ * made from are freed.
+ *
  * The JSON rendering is a contract (docs/cli.md, "Plan JSON"): fields may be
  * added, never removed.
  */

@@ -17,6 +17,7 @@ struct rt_generation {
     struct mf_set set;
     struct plan *plan;
     uint64_t number; /* 1 for the first configuration */
+    size_t nobjects; /* objects it was made from (freed once planned) */
 };
 
 struct rt_watch {
