@@ -378,12 +378,17 @@ rt_peer_message(struct rt_peer *peer, const uint8_t *buf, size_t len)
         ev.type = BGP_EV_NOTIF;
         ev.notify = &m.u.notify;
         break;
-    case BGP_MSG_ROUTE_REFRESH:
+    case BGP_MSG_ROUTE_REFRESH: {
+        /* RFC 2918: a request for a family that was not negotiated is ignored. */
+        const struct bgp_route_refresh *rr = &m.u.refresh;
+        int f = rr->safi != 1 ? -1 : rr->afi == 1 ? BGP_FAMILY_IPV4_UNICAST
+                                   : rr->afi == 2 ? BGP_FAMILY_IPV6_UNICAST : -1;
         ev.type = BGP_EV_ROUTE_REFRESH;
-        if (peer->fsm.state == BGP_STATE_ESTABLISHED)
-            bgp_adj_out_refresh(peer->rib, m.u.refresh.afi == 2 ? BGP_FAMILY_IPV6_UNICAST
-                                                                : BGP_FAMILY_IPV4_UNICAST);
+        if (f >= 0 && peer->fsm.state == BGP_STATE_ESTABLISHED && rr->subtype == 0 &&
+            (peer->fsm.session.families & BGP_FAMILY_BIT(f)))
+            bgp_adj_out_refresh(peer->rib, (enum bgp_family)f);
         break;
+    }
     default:
         return;
     }

@@ -6,6 +6,7 @@
  * status.c   the admin provider: /status JSON and /metrics
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,9 @@ rt_apply(struct runtime *rt, struct rt_generation *g)
              (unsigned long long)g->number, g->nobjects, g->plan->nservices,
              g->plan->nadvertisements, g->plan->npeers);
     rt_generation_free(old);
+    /* glibc keeps freed heap for reuse; a reload's temporaries (a whole
+     * object set, the Adj-RIB-Out rebuild) would stay resident otherwise. */
+    malloc_trim(0);
 }
 
 int
