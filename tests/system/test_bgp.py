@@ -19,7 +19,7 @@ ROUTERS = ["bird", "frr", "gobgp"]
 
 
 def manifests(node, router_asn=ROUTER_AS, v6=False, password=None, peer_asn=None,
-              adv_extra="", services=("web",), graceful=False, pool6=False):
+              adv_extra="", services=("web",), graceful=False, pool6=False, peer_extra=""):
     """The node's configuration: one peer per family towards the router."""
     peers = [("router4", node.router_v4)] + ([("router6", node.router_v6)] if v6 else [])
     docs = ["""apiVersion: metallb.io/v1beta1
@@ -31,12 +31,13 @@ spec:
     for name, addr in peers:
         extra = f"\n  password: {password}" if password else ""
         extra += "\n  enableGracefulRestart: true" if graceful else ""
+        extra += peer_extra
         docs.append(f"""apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: {{name: {name}, namespace: metallb-system}}
 spec:
   peerAddress: "{addr}"
-  peerASN: {peer_asn or router_asn}
+  {"dynamicASN: " + peer_asn if isinstance(peer_asn, str) else "peerASN: " + str(peer_asn or router_asn)}
   myASN: {NODE_AS}
   holdTime: 9s{extra}
 """)
@@ -306,3 +307,29 @@ def test_sigterm_sends_cease(mg, lab_factory, tmp_path):
     assert poll(lambda: "Administrative shutdown" in open(log).read(), 10,
                 what="Cease in BIRD's log", describe=lambda: open(log).read())
     assert "metalgate is stopping" in open(log).read()
+
+
+@pytest.mark.parametrize("kind", ["bird", "frr"])
+def test_dynamic_asn_source_address_and_timers(mg, lab_factory, tmp_path, kind):
+    lab = lab_factory(1)
+    n = lab.node(1)
+    extra = (f"\n  sourceAddress: {n.v4}\n  routerID: 10.255.0.7\n  connectTime: 2s"
+             "\n  keepaliveTime: 3s")
+    sp = Speaker(mg, n, str(tmp_path), manifests(n, peer_asn="external", peer_extra=extra))
+    plan = planned(mg, sp)
+    assert plan["peers"][0]["asn"] is None and plan["peers"][0]["dynamicASN"] == "external"
+    router = start_router(kind, lab)
+    sp.start()
+    router.wait_established(timeout=30)
+    routes = router.wait_prefixes(["100.64.10.0/32"], timeout=30)
+    assert routes["100.64.10.0/32"][0].next_hop == n.v4
+    # dynamicASN external refuses a peer in our own AS.
+    lab2 = lab_factory(1)
+    n2 = lab2.node(1)
+    sp2 = Speaker(mg, n2, str(tmp_path / "ibgp"), manifests(n2, router_asn=NODE_AS,
+                                                             peer_asn="external"))
+    router2 = start_router(kind, lab2, asn=NODE_AS)
+    sp2.start()
+    assert poll(lambda: "Bad Peer AS" in sp2.log(), 30, what="a Bad Peer AS line",
+                describe=sp2.log)
+    router2.assert_not_established(n2.v4, hold=2)
