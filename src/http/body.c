@@ -140,6 +140,26 @@ size_byte(struct http_body *b, char c)
     }
 }
 
+/* First byte of a trailer line: a name, or the CR of the final empty line. */
+static int
+trailer_line_start(struct http_body *b, char c)
+{
+    if (c == '\r') {
+        b->state = C_END_LF;
+        return 0;
+    }
+    if (c == ' ' || c == '\t')
+        return fail(b, HTTP_ERR_OBS_FOLD);
+    if (c == '\n')
+        return fail(b, HTTP_ERR_BARE_LF);
+    if (!http_is(c, HTTP_CC_TOKEN))
+        return fail(b, HTTP_ERR_FIELD_NAME);
+    if (++b->trailers > b->lim->fields_max)
+        return fail(b, HTTP_ERR_TOO_MANY_FIELDS);
+    b->state = C_TR_NAME;
+    return 0;
+}
+
 /* One byte of the trailer section. */
 static int
 trailer_byte(struct http_body *b, char c)
@@ -150,20 +170,7 @@ trailer_byte(struct http_body *b, char c)
         return fail(b, HTTP_ERR_NUL);
     switch (b->state) {
     case C_TR_START:
-        if (c == '\r') {
-            b->state = C_END_LF;
-            return 0;
-        }
-        if (c == ' ' || c == '\t')
-            return fail(b, HTTP_ERR_OBS_FOLD);
-        if (c == '\n')
-            return fail(b, HTTP_ERR_BARE_LF);
-        if (!http_is(c, HTTP_CC_TOKEN))
-            return fail(b, HTTP_ERR_FIELD_NAME);
-        if (++b->trailers > b->lim->fields_max)
-            return fail(b, HTTP_ERR_TOO_MANY_FIELDS);
-        b->state = C_TR_NAME;
-        return 0;
+        return trailer_line_start(b, c);
     case C_TR_NAME:
         if (c == ':')
             b->state = C_TR_VALUE;

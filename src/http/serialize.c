@@ -109,6 +109,24 @@ named_by_connection(const struct http_msg *m, const char *buf, const struct http
 }
 
 /*
+ * "X_Forwarded_For", "Transfer_Encoding"...: a name that becomes one of the
+ * fields the proxy controls once '_' reads as '-', as CGI, WSGI, Rack and PHP
+ * do when they map fields to variables. Forwarding it would let a client
+ * spoof X-Forwarded-Proto and the like past the proxy; it is dropped.
+ */
+static bool
+spelt_with_underscores(const char *name, size_t len)
+{
+    char tmp[17];
+
+    if (len < 2 || len > sizeof(tmp) || memchr(name, '_', len) == NULL)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        tmp[i] = name[i] == '_' ? '-' : name[i];
+    return http_hdr_id(tmp, len) != HTTP_HDR_OTHER;
+}
+
+/*
  * Whether a field is left out of the copied fields: hop-by-hop fields, and
  * the fields the serializer writes itself (Host, framing, forwarding).
  * keep_upgrade keeps Upgrade.
@@ -119,7 +137,8 @@ skip_field(const struct http_msg *m, const char *buf, const struct http_field *f
 {
     switch (f->id) {
     case HTTP_HDR_OTHER:
-        return m->conn_other && named_by_connection(m, buf, f);
+        return spelt_with_underscores(buf + f->name_off, f->name_len) ||
+               (m->conn_other && named_by_connection(m, buf, f));
     case HTTP_HDR_UPGRADE:
         return !keep_upgrade;
     case HTTP_HDR_HOST:

@@ -80,6 +80,26 @@ hop_by_hop_fields_removed(void **state)
     assert_int_equal(out[strlen(out) - 1], '\n');
 }
 
+/* CGI-style servers read '_' as '-': such spellings of our fields are dropped. */
+static void
+underscore_spellings_dropped(void **state)
+{
+    const struct http_forward f = {.client_addr = "10.0.0.1", .client_addr_len = 8};
+    const char *raw = "GET / HTTP/1.1\r\nHost: h\r\nX_Forwarded_Proto: https\r\n"
+                      "X_FORWARDED_FOR: 1.2.3.4\r\nTransfer_Encoding: chunked\r\n"
+                      "X_Custom_Field: kept\r\nx_y: kept2\r\n\r\n";
+    char out[1024];
+
+    (void)state;
+    assert_true(forward(raw, &f, out, sizeof(out)) > 0);
+    assert_null(strstr(out, "X_Forwarded_Proto"));
+    assert_null(strstr(out, "X_FORWARDED_FOR"));
+    assert_null(strstr(out, "Transfer_Encoding"));
+    assert_non_null(strstr(out, "\r\nX_Custom_Field: kept\r\n"));
+    assert_non_null(strstr(out, "\r\nx_y: kept2\r\n"));
+    assert_non_null(strstr(out, "\r\nX-Forwarded-Proto: http\r\n"));
+}
+
 static void
 forwarding_fields_appended(void **state)
 {
@@ -297,6 +317,7 @@ simple_responses_and_chunks(void **state)
 const struct CMUnitTest test_serialize[] = {
     cmocka_unit_test(simple_request_golden),
     cmocka_unit_test(hop_by_hop_fields_removed),
+    cmocka_unit_test(underscore_spellings_dropped),
     cmocka_unit_test(forwarding_fields_appended),
     cmocka_unit_test(absolute_form_becomes_origin_form),
     cmocka_unit_test(framing_rewritten),
