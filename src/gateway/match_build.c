@@ -344,7 +344,8 @@ make_vhosts(struct gw_builder *b)
     struct gw_table *t = b->t;
     size_t p = 0;
 
-    qsort(b->pairs, b->n_pairs, sizeof(*b->pairs), pair_cmp);
+    if (b->n_pairs > 0)
+        qsort(b->pairs, b->n_pairs, sizeof(*b->pairs), pair_cmp);
     t->vhosts = arena_alloc(&t->arena, (t->n_vhosts ? t->n_vhosts : 1) * sizeof(*t->vhosts));
     if (t->vhosts == NULL)
         return -1;
