@@ -149,6 +149,22 @@ class Speaker:
         for p in self.procs:
             p.stop()
 
+    def diagnose(self):
+        """What the speaker itself holds, for a timeout message."""
+        try:
+            if self.kind == "gobgp":
+                errs = [f.error for f in self.daemon._feeds if f.error]
+                errs += [f"feed wrote {f.written} of {len(f.data)} bytes, {f.retries} retries, "
+                         f"inject {'runs' if f.proc and f.proc.alive() else 'exited'}: "
+                         f"{f.proc.output(500) if f.proc else ''!r}" for f in self.daemon._feeds]
+                return f"; gobgpd's RIB holds {self.daemon.route_count(4)}" + \
+                    (f", feed: {errs[0]}" if errs else "")
+            if self.kind == "frr":
+                return f"; bgpd sent {self.daemon.sent_count(4)}"
+        except Exception as e:
+            return f"; speaker unreadable: {e}"
+        return ""
+
     def output(self):
         return "\n".join(p.output(1500) for p in self.procs)
 
@@ -190,13 +206,18 @@ def measure(kind, n, timeout, metalgate=None):
                     res["all_s"] = time.monotonic() - t0
                     res["rss"] = sp.rss()
                     res["bird_rss"] = bird.rss_bytes()
+                    retries = sum(f.retries for f in sp.daemon._feeds) \
+                        if kind == "gobgp" else 0
+                    if retries:
+                        res["status"] = f"ok after {retries} feed retries"
                     break
             if not sp.alive():
                 res["status"] = f"speaker exited: {sp.output()[-300:]!r}"
                 break
             if now > deadline:
                 res["status"] = (f"timeout after {timeout:.0f}s: "
-                                 + (f"{count} of {n} prefixes" if established else "no session"))
+                                 + (f"{count} of {n} prefixes" if established else "no session")
+                                 + sp.diagnose())
                 break
             time.sleep(poll_interval(n, established))
         sp.stop()
@@ -215,34 +236,42 @@ def fmt_mb(b):
 
 def summarize(kind, runs):
     ok = [r for r in runs if r["all_s"] is not None]
+    retried = [r["status"] for r in ok if r["status"] != "ok"]
     if not ok:
         return {"speaker": kind, "status": runs[-1]["status"] if runs else "no run"}
-    return {"speaker": kind, "status": "ok" if len(ok) == len(runs) else
-            f"{len(runs) - len(ok)} of {len(runs)} runs failed: {runs[-1]['status']}",
+    bad = [r["status"] for r in runs if r["all_s"] is None]
+    return {"speaker": kind, "status": (f"{len(bad)} of {len(runs)} runs failed: {bad[0]}" if bad
+                                        else retried[0] if retried else "ok"),
             "all_s": statistics.median(r["all_s"] for r in ok),
             "session_s": statistics.median(r["session_s"] for r in ok),
+            "after_s": statistics.median(r["all_s"] - r["session_s"] for r in ok),
             "rss": statistics.median(r["rss"] for r in ok),
             "bird_rss": max(r["bird_rss"] for r in ok),
             "all_list": [r["all_s"] for r in ok]}
 
 
 def table(n, rows):
-    best = min((r["all_s"] for r in rows if r.get("all_s") is not None
-                and r["speaker"] in ANCHORS), default=None)
-    head = (f"| speaker | N | session up | all {n:,} at BIRD | runs | speaker RSS | "
-            f"RSS/prefix | ratio to best anchor | BIRD RSS |")
-    lines = [head, "|" + "---|" * 9]
+    """Markdown table; ratios are to the best anchor (GoBGP or FRR) of the
+    same column."""
+    def best(key):
+        return min((r[key] for r in rows if r.get(key) is not None and r["speaker"] in ANCHORS),
+                   default=None)
+    b_all, b_after = best("all_s"), best("after_s")
+    head = (f"| speaker | N | session up | all {n:,} at BIRD (from start) | runs | ratio | "
+            "after session up | ratio | speaker RSS | RSS/prefix | BIRD RSS |")
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         label = LABELS.get(r["speaker"], r["speaker"])
         if r.get("all_s") is None:
-            lines.append(f"| {label} | {n:,} | - | {r['status']} | | | | | |")
+            lines.append(f"| {label} | {n:,} | - | {r['status']} |" + " |" * 7)
             continue
-        ratio = f"{r['all_s'] / best:.2f}x" if best else "-"
+        ratio = f"{r['all_s'] / b_all:.2f}x" if b_all else "-"
+        ratio2 = f"{r['after_s'] / b_after:.2f}x" if b_after else "-"
         runs = ", ".join(f"{x:.2f}" for x in r["all_list"])
         note = "" if r["status"] == "ok" else f" ({r['status']})"
         lines.append(f"| {label} | {n:,} | {fmt_s(r['session_s'])} | {fmt_s(r['all_s'])}{note} | "
-                     f"{runs} | {fmt_mb(r['rss'])} | {r['rss'] / n:,.0f} B | {ratio} | "
-                     f"{fmt_mb(r['bird_rss'])} |")
+                     f"{runs} | {ratio} | {fmt_s(r['after_s'])} | {ratio2} | {fmt_mb(r['rss'])} | "
+                     f"{r['rss'] / n:,.0f} B | {fmt_mb(r['bird_rss'])} |")
     return "\n".join(lines)
 
 

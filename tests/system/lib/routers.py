@@ -863,16 +863,10 @@ class GoBgp(Daemon):
                 self._feed(fam, anns, timeout, mrt)
 
     def _feed(self, family, anns, timeout, mrt=None):
-        n = len(self._feeds)
-        fifo = os.path.join(self.dir, f"feed{n}.mrt")
-        if os.path.exists(fifo):
-            os.unlink(fifo)
-        os.mkfifo(fifo, 0o600)
         want = self.route_count(family) + sum(len(a.prefixes) for a in anns)
         data = mrt if mrt is not None else mrt_table_dump(anns)
-        proc = self.ns.spawn(["gobgp", "-p", str(self.api_port), "mrt", "inject", "global", fifo],
-                             name=f"{self.name}-inject{n}")
-        feed = _Feed(self, fifo, data, proc, family, want, timeout or _feed_timeout(want))
+        feed = _Feed(self, len(self._feeds), data, family, want,
+                     timeout or _feed_timeout(want))
         self._feeds.append(feed)
         feed.start()
 
@@ -900,23 +894,45 @@ def _feed_timeout(n):
 
 
 class _Feed(threading.Thread):
-    """Writes one MRT stream into a FIFO and keeps it open until gobgpd's RIB
-    count reaches `want` (bounded by timeout), then closes it."""
+    """Writes one MRT stream into a FIFO read by `gobgp mrt inject global`
+    and keeps it open until gobgpd's RIB count reaches `want`, then closes
+    it. `gobgp mrt inject` (3.10) sometimes garbles records it parses while
+    it sends earlier ones ("failed to parse: Origin attribute length is
+    incorrect": 2 runs in 25 at 10,000 prefixes), so it runs on one OS
+    thread (GOMAXPROCS=1: none in 30 runs), and when the RIB stops growing
+    short of `want` the whole stream is sent again (adding a path twice
+    changes nothing), at most MAX_ATTEMPTS times in all; `retries` counts."""
+    MAX_ATTEMPTS = 3
+    STALL_S = 5.0
 
-    def __init__(self, gb, fifo, data, proc, family, want, timeout):
+    def __init__(self, gb, index, data, family, want, timeout):
         super().__init__(daemon=True)
-        self.gb, self.fifo, self.data, self.proc = gb, fifo, data, proc
+        self.gb, self.index, self.data = gb, index, data
         self.family, self.want, self.timeout = family, want, timeout
         self.error = None
+        self.written = 0
+        self.retries = 0
+        self.proc = None
         self._cancelled = threading.Event()
 
     def cancel(self):
         self._cancelled.set()
 
-    def _open(self, deadline):
+    def _spawn(self, attempt):
+        fifo = os.path.join(self.gb.dir, f"feed{self.index}.{attempt}.mrt")
+        if os.path.exists(fifo):
+            os.unlink(fifo)
+        os.mkfifo(fifo, 0o600)
+        env = dict(os.environ, GOMAXPROCS="1")
+        self.proc = self.gb.ns.spawn(["gobgp", "-p", str(self.gb.api_port), "mrt", "inject",
+                                      "global", fifo],
+                                     name=f"{self.gb.name}-inject{self.index}.{attempt}", env=env)
+        return fifo
+
+    def _open(self, fifo, deadline):
         while time.monotonic() < deadline and not self._cancelled.is_set():
             try:
-                fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
             except OSError:     # ENXIO: no reader yet
                 if not self.proc.alive():
                     raise RuntimeError(f"gobgp mrt inject exited: {self.proc.output(2000)}")
@@ -926,27 +942,46 @@ class _Feed(threading.Thread):
             return fd
         raise RuntimeError("gobgp mrt inject never opened the FIFO")
 
+    def _attempt(self, attempt, deadline):
+        """True when the RIB reached `want`; False when it stalled short."""
+        fd = self._open(self._spawn(attempt), deadline)
+        try:
+            view = memoryview(self.data)
+            self.written = 0
+            while view and not self._cancelled.is_set():
+                n = os.write(fd, view[:1 << 20])
+                self.written += n
+                view = view[n:]
+            last, since = -1, time.monotonic()
+            while not self._cancelled.is_set():
+                count = self.gb.route_count(self.family)
+                if count >= self.want:
+                    return True
+                now = time.monotonic()
+                if now > deadline:
+                    raise RuntimeError(f"gobgpd's RIB holds {count} of {self.want} paths "
+                                       f"after {self.timeout}s: {self.proc.output(500)!r}")
+                if count != last:
+                    last, since = count, now
+                elif now - since > self.STALL_S:
+                    return False
+                time.sleep(0.1)
+            return True
+        finally:
+            os.close(fd)
+            self.proc.wait(10)
+
     def run(self):
         deadline = time.monotonic() + self.timeout
-        fd = None
         try:
-            fd = self._open(deadline)
-            view = memoryview(self.data)
-            while view and not self._cancelled.is_set():
-                view = view[os.write(fd, view[:1 << 20]):]
-            while not self._cancelled.is_set():
-                if self.gb.route_count(self.family) >= self.want:
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"gobgpd's RIB did not reach {self.want} paths "
-                                       f"in {self.timeout}s")
-                time.sleep(0.1)
+            for attempt in range(self.MAX_ATTEMPTS):
+                if self._attempt(attempt, deadline):
+                    return
+                self.retries += 1
+            raise RuntimeError(f"gobgpd's RIB stalled short of {self.want} paths after "
+                               f"{self.MAX_ATTEMPTS} feeds: {self.proc.output(500)!r}")
         except Exception as e:  # reported by wait_announced()
             self.error = str(e)
-        finally:
-            if fd is not None:
-                os.close(fd)
-            self.proc.wait(10)
 
 
 # -- MRT TABLE_DUMPv2 (RFC 6396) writer, the input of `gobgp mrt inject` ---------
