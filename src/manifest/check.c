@@ -1,9 +1,25 @@
 /* Format checks shared by the kind files, with Kubernetes' own rules. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/ipaddr.h"
 #include "manifest/schema.h"
+
+/* A run like ROOT_DOMAIN or CLUSTER_DOMAIN: upper case, digits and '_', with
+ * at least one '_' -- how templates spell the parts a user must fill in. */
+static bool
+mf_has_upper_token(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+        if (n >= 3 && memchr(p, '_', n) != NULL && (p == s || !isalnum((unsigned char)p[-1])))
+            return true;
+        if (n > 0)
+            p += n - 1;
+    }
+    return false;
+}
 
 const char *
 mf_placeholder_hint(const char *s)
@@ -12,9 +28,17 @@ mf_placeholder_hint(const char *s)
         return "; it looks like an unexpanded shell variable: run the file through envsubst first";
     if (strstr(s, "{{") != NULL)
         return "; it looks like an unrendered template: render it (helm template) first";
-    if (strstr(s, "PLACEHOLDER") != NULL)
+    if (strstr(s, "PLACEHOLDER") != NULL || mf_has_upper_token(s))
         return "; it looks like a placeholder that was never replaced";
     return "";
+}
+
+bool
+mf_is_template_problem(const char *msg)
+{
+    return strstr(msg, "unexpanded shell variable") != NULL ||
+           strstr(msg, "unrendered template") != NULL ||
+           strstr(msg, "placeholder that was never replaced") != NULL;
 }
 
 static bool

@@ -159,10 +159,18 @@ static void
 mf_report(struct mf_ctx *ctx, enum mf_severity sev, const struct mf_pos *pos, const char *path,
           const char *fmt, va_list ap)
 {
+    char msg[1024];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* A value that is a template placeholder is not a mistake in the
+     * manifest but a step the user has not taken yet: warn, and keep the
+     * object usable for the other checks. */
+    if (sev == MF_SEV_ERROR && mf_is_template_problem(msg))
+        sev = MF_SEV_WARNING;
     if (sev == MF_SEV_ERROR)
         ctx->errors++;
-    mf_diags_addv(ctx->diags, sev, pos && pos->file ? pos->file : ctx->file, pos ? pos->line : 0,
-                  pos ? pos->col : 0, ctx->kind, ctx->ns, ctx->name, path, fmt, ap);
+    mf_diags_add(ctx->diags, sev, pos && pos->file ? pos->file : ctx->file, pos ? pos->line : 0,
+                 pos ? pos->col : 0, ctx->kind, ctx->ns, ctx->name, path, "%s", msg);
 }
 
 void

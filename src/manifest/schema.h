@@ -177,8 +177,13 @@ void mf_check_no_duplicates(struct mf_ctx *ctx, const struct mf_list *strs, cons
 bool mf_is_dns_label(const char *s, size_t len);     /* lower-case label, at most 63 */
 bool mf_is_dns_subdomain(const char *s, size_t len); /* dot-separated labels, at most 253 */
 
-/* A hint for text that still holds a template placeholder (${VAR}, {{ }}, CMP_PLACEHOLDER_). */
+/* A hint for text that still holds a template placeholder (${VAR}, {{ }},
+ * CMP_PLACEHOLDER_, ROOT_DOMAIN), or "". Appending it to an error makes the
+ * error a warning: a template is not wrong, it is not filled in yet
+ * (docs/internals/manifest.md). */
 const char *mf_placeholder_hint(const char *s);
+/* Whether a message carries one of the hints above. */
+bool mf_is_template_problem(const char *msg);
 
 /* Shared schemas (common.c). */
 extern const struct mf_schema mf_schema_label_selector;   /* struct mf_label_selector */
