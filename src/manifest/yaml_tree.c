@@ -400,38 +400,45 @@ yb_run(struct ybuilder *b, yaml_parser_t *parser)
     }
 }
 
+/* Parses buf with builder b (whose arena, stream and callback are set).
+ * Returns 0, or -1 when libyaml or memory failed. */
+static int
+yb_parse(struct ybuilder *b, const unsigned char *buf, size_t len)
+{
+    yaml_parser_t parser;
+
+    if (!yaml_parser_initialize(&parser))
+        return -1;
+    yaml_parser_set_input_string(&parser, buf, len);
+    yb_run(b, &parser);
+    yaml_parser_delete(&parser);
+    while (b->depth > 0)
+        free(b->stack[--b->depth].children);
+    yb_forget_anchors(b);
+    free(b->anchors);
+    return b->oom ? -1 : 0;
+}
+
 int
 yaml_stream_read(const unsigned char *buf, size_t len, struct arena *arena,
                  struct yaml_stream *s)
 {
-    yaml_parser_t parser;
     struct ybuilder b;
-    int rc;
 
     memset(s, 0, sizeof(*s));
     memset(&b, 0, sizeof(b));
     b.arena = arena;
     b.s = s;
-    if (!yaml_parser_initialize(&parser))
-        return -1;
-    yaml_parser_set_input_string(&parser, buf, len);
-    yb_run(&b, &parser);
-    yaml_parser_delete(&parser);
-    while (b.depth > 0)
-        free(b.stack[--b.depth].children);
-    yb_forget_anchors(&b);
-    free(b.anchors);
-    rc = b.oom ? -1 : 0;
-    if (b.oom)
-        yaml_stream_release(s);
-    return rc;
+    if (yb_parse(&b, buf, len) == 0)
+        return 0;
+    yaml_stream_release(s);
+    return -1;
 }
 
 int
 yaml_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx,
                  struct yaml_problem *failure, bool *failed)
 {
-    yaml_parser_t parser;
     struct ybuilder b;
     struct yaml_stream s;
     struct arena doc_arena;
@@ -444,20 +451,11 @@ yaml_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx
     b.s = &s;
     b.fn = fn;
     b.fnctx = ctx;
-    if (!yaml_parser_initialize(&parser))
-        return -1;
-    yaml_parser_set_input_string(&parser, buf, len);
-    yb_run(&b, &parser);
-    yaml_parser_delete(&parser);
-    while (b.depth > 0)
-        free(b.stack[--b.depth].children);
-    yb_forget_anchors(&b);
-    free(b.anchors);
+    rc = yb_parse(&b, buf, len);
     arena_free(&doc_arena);
     *failed = s.failed;
     if (s.failed)
         *failure = s.problem;
-    rc = b.oom ? -1 : 0;
     yaml_stream_release(&s);
     return rc;
 }
