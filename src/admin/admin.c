@@ -124,7 +124,8 @@ admin_respond(struct admin_conn *c, unsigned status, const char *type,
             "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
             "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
             status, http_status_reason((uint16_t)status), type, len);
-    fwrite(text, 1, len, r);
+    if (c->parser.msg.method != HTTP_METHOD_HEAD) /* HEAD: the same head, no body */
+        fwrite(text, 1, len, r);
     fclose(r);
     free(text);
     c->resp_sent = 0;

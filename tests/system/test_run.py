@@ -124,6 +124,9 @@ def test_admin_endpoints(daemons, manifests, tmp_path):
     assert code == 200
     assert 'metallb_allocator_addresses_in_use_total{pool="pool"} 1' in metrics
     assert 'metalgate_config_reloads_total{result="success"} 1' in metrics
+    req = urllib.request.Request(dm.url("/status"), method="HEAD")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert r.status == 200 and int(r.headers["Content-Length"]) > 0 and r.read() == b""
     with pytest.raises(urllib.error.HTTPError) as e:
         dm.get("/nothing")
     assert e.value.code == 404
