@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 
 from lib.netns import make_lab, unavailable_reason  # noqa: E402
 from lib.routers import (Announcement, Bird, Frr, GoBgp, Neighbor, available,  # noqa: E402
-                         mrt_table_dump)
+                         mrt_chunks, mrt_table_dump)
 
 ROUTER_AS, NODE_AS = 65001, 64512
 BASE = int(ipaddress.ip_address("100.64.0.0"))
@@ -107,11 +107,11 @@ class Speaker:
         node, n = self.node, self.n
         nb = [Neighbor(node.router_v4, ROUTER_AS, connect_retry=1)]
         if self.kind == "gobgp":
-            self.daemon = GoBgp(node.ns, NODE_AS, node.v4, nb, role="speaker")
+            ann = [Announcement(prefixes(n))]
+            self.daemon = GoBgp(node.ns, NODE_AS, node.v4, nb, role="speaker", announce=ann)
             os.makedirs(self.daemon.dir, exist_ok=True)
             self.daemon.write_config()
-            self.ann = [Announcement(prefixes(n))]
-            self.mrt = mrt_table_dump(self.ann)
+            self.mrt = mrt_chunks(mrt_table_dump(ann))
         elif self.kind == "frr":
             self.daemon = Frr(node.ns, NODE_AS, node.v4, nb, role="speaker",
                               announce=[Announcement(prefixes(n))])
@@ -124,8 +124,8 @@ class Speaker:
 
     def go(self):
         if self.kind == "gobgp":
-            self.daemon.start(write=False, wait=True, timeout=60)
-            self.daemon.announce(self.ann, record=False, mrt=self.mrt, timeout=self.timeout)
+            # Returns when gobgpd holds the table and has its neighbor.
+            self.daemon.start(write=False, timeout=self.timeout, mrt=self.mrt)
         elif self.kind == "frr":
             self.daemon.start(write=False, wait=False)
         else:
@@ -154,7 +154,7 @@ class Speaker:
         try:
             if self.kind == "gobgp":
                 errs = [f.error for f in self.daemon._feeds if f.error]
-                errs += [f"feed wrote {f.written} of {len(f.data)} bytes, {f.retries} retries, "
+                errs += [f"feed wrote {f.written} of {f.size} bytes, {f.retries} retries, "
                          f"inject {'runs' if f.proc and f.proc.alive() else 'exited'}: "
                          f"{f.proc.output(500) if f.proc else ''!r}" for f in self.daemon._feeds]
                 return f"; gobgpd's RIB holds {self.daemon.route_count(4)}" + \
@@ -209,7 +209,9 @@ def measure(kind, n, timeout, metalgate=None):
                     retries = sum(f.retries for f in sp.daemon._feeds) \
                         if kind == "gobgp" else 0
                     if retries:
+                        why = [x for f in sp.daemon._feeds for x in f.failures]
                         res["status"] = f"ok after {retries} feed retries"
+                        print(f"  ({kind} feed retried: {why})", flush=True)
                     break
             if not sp.alive():
                 res["status"] = f"speaker exited: {sp.output()[-300:]!r}"

@@ -30,7 +30,9 @@ import ipaddress
 import json
 import os
 import re
+import select
 import shutil
+import signal
 import struct
 import subprocess
 import threading
@@ -731,16 +733,28 @@ class GoBgp(Daemon):
     def config_path(self):
         return os.path.join(self.dir, "gobgpd.toml")
 
+    @property
+    def full_config_path(self):
+        return os.path.join(self.dir, "gobgpd.full.toml")
+
     def write_config(self):
+        """gobgpd.full.toml: the whole configuration. gobgpd.toml, what gobgpd
+        starts with: the same, less the neighbors when there are
+        announcements to load first (see start())."""
+        # A global import policy also filters paths added through the API,
+        # so a speaker accepts (the harness's routers export nothing anyway).
         imp, exp = ("accept-route", "reject-route") if self.role == "router" \
             else ("accept-route", "accept-route")
         L = ["[global.config]", f"  as = {self.asn}", f'  router-id = "{self.router_id}"',
              "[global.apply-policy.config]", f'  default-import-policy = "{imp}"',
              f'  default-export-policy = "{exp}"']
+        full = list(L)
         for n in self.neighbors:
-            L += self._neighbor(n)
+            full += self._neighbor(n)
+        with open(self.full_config_path, "w") as f:
+            f.write("\n".join(full) + "\n")
         with open(self.config_path, "w") as f:
-            f.write("\n".join(L) + "\n")
+            f.write("\n".join(L if self.announcements else full) + "\n")
 
     def _neighbor(self, n):
         L = ["[[neighbors]]", "  [neighbors.config]", f'    neighbor-address = "{n.address}"',
@@ -778,12 +792,21 @@ class GoBgp(Daemon):
                                f"127.0.0.1:{self.api_port}", "--pprof-disable", "-p",
                                "-l", "info"], name=self.name)]
 
-    def start(self, wait=True, timeout=DEFAULT_TIMEOUT, write=True):
-        super().start(wait=wait, timeout=timeout, write=write)
+    def start(self, wait=True, timeout=DEFAULT_TIMEOUT, write=True, mrt=None):
+        """With announcements, gobgpd starts without neighbors, loads them
+        (mrt: made in advance by mrt_table_dump()), then gets its neighbors
+        (SIGHUP, config reload): the table is complete before any session
+        comes up, as for FRR (config) and metalgate (plan), and no path is
+        added while a session is being set up. Then returns at once."""
+        super().start(wait=wait or bool(self.announcements), timeout=timeout, write=write)
         if self.announcements:
-            if not wait:
-                self.wait_ready(timeout)
-            self.announce(self.announcements, record=False)
+            self.announce(self.announcements, record=False, mrt=mrt)
+            self.wait_announced(timeout=None)
+            os.replace(self.full_config_path, self.config_path)
+            self.procs[0].send_signal(signal.SIGHUP)
+            want = {n.address for n in self.neighbors}
+            poll(lambda: want <= set(self.sessions()), timeout, 0.05,
+                 "gobgpd to load its neighbors (SIGHUP)", self.describe)
         return self
 
     def gobgp(self, *args, timeout=60):
@@ -853,8 +876,8 @@ class GoBgp(Daemon):
         `gobgp mrt inject global`: gobgp 3.10 exits without closing its gRPC
         stream, so the FIFO is held open until gobgpd's RIB holds every path,
         then closed. Returns at once; wait_announced() waits. `mrt` is
-        mrt_table_dump(announcements) made in advance (benchmarks), for
-        announcements of one family."""
+        mrt_table_dump(announcements) (or its mrt_chunks()) made in advance
+        (benchmarks), for announcements of one family."""
         if record:
             self.announcements += list(announcements)
         for fam in (4, 6):
@@ -896,22 +919,26 @@ def _feed_timeout(n):
 class _Feed(threading.Thread):
     """Writes one MRT stream into a FIFO read by `gobgp mrt inject global`
     and keeps it open until gobgpd's RIB count reaches `want`, then closes
-    it. `gobgp mrt inject` (3.10) sometimes garbles records it parses while
-    it sends earlier ones ("failed to parse: Origin attribute length is
-    incorrect": 2 runs in 25 at 10,000 prefixes), so it runs on one OS
-    thread (GOMAXPROCS=1: none in 30 runs), and when the RIB stops growing
-    short of `want` the whole stream is sent again (adding a path twice
-    changes nothing), at most MAX_ATTEMPTS times in all; `retries` counts."""
+    it. `gobgp mrt inject` (3.10) reads a record with one read() and no
+    retry, so a short read from the pipe garbles the stream ("failed to
+    parse: unsupported type: 3328"): every write() here is at most PIPE_BUF
+    bytes of whole records, which the kernel writes atomically, so the pipe
+    never holds part of a record. Should the RIB still stop growing short
+    of `want`, the whole stream is sent again (adding a path twice changes
+    nothing), at most MAX_ATTEMPTS times in all; `retries` counts."""
     MAX_ATTEMPTS = 3
     STALL_S = 5.0
 
     def __init__(self, gb, index, data, family, want, timeout):
         super().__init__(daemon=True)
-        self.gb, self.index, self.data = gb, index, data
+        self.gb, self.index = gb, index
+        self.chunks = data if isinstance(data, list) else mrt_chunks(data)
+        self.size = sum(len(c) for c in self.chunks)
         self.family, self.want, self.timeout = family, want, timeout
         self.error = None
         self.written = 0
         self.retries = 0
+        self.failures = []
         self.proc = None
         self._cancelled = threading.Event()
 
@@ -923,10 +950,9 @@ class _Feed(threading.Thread):
         if os.path.exists(fifo):
             os.unlink(fifo)
         os.mkfifo(fifo, 0o600)
-        env = dict(os.environ, GOMAXPROCS="1")
         self.proc = self.gb.ns.spawn(["gobgp", "-p", str(self.gb.api_port), "mrt", "inject",
                                       "global", fifo],
-                                     name=f"{self.gb.name}-inject{self.index}.{attempt}", env=env)
+                                     name=f"{self.gb.name}-inject{self.index}.{attempt}")
         return fifo
 
     def _open(self, fifo, deadline):
@@ -946,12 +972,13 @@ class _Feed(threading.Thread):
         """True when the RIB reached `want`; False when it stalled short."""
         fd = self._open(self._spawn(attempt), deadline)
         try:
-            view = memoryview(self.data)
             self.written = 0
-            while view and not self._cancelled.is_set():
-                n = os.write(fd, view[:1 << 20])
-                self.written += n
-                view = view[n:]
+            for chunk in self.chunks:
+                if self._cancelled.is_set():
+                    break
+                if os.write(fd, chunk) != len(chunk):   # cannot happen: <= PIPE_BUF
+                    raise RuntimeError("short write into the FIFO")
+                self.written += len(chunk)
             last, since = -1, time.monotonic()
             while not self._cancelled.is_set():
                 count = self.gb.route_count(self.family)
@@ -964,6 +991,8 @@ class _Feed(threading.Thread):
                 if count != last:
                     last, since = count, now
                 elif now - since > self.STALL_S:
+                    self.failures.append(f"stalled at {count} of {self.want}: "
+                                         f"{self.proc.output(300).strip()!r}")
                     return False
                 time.sleep(0.1)
             return True
@@ -1021,6 +1050,21 @@ def _path_attrs(a, net):
 
 def _mrt_record(subtype, body):
     return struct.pack("!IHHI", 0, 13, subtype, len(body)) + body
+
+
+def mrt_chunks(data, limit=select.PIPE_BUF):
+    """Splits an MRT stream into pieces of whole records, each at most
+    `limit` bytes (a record is never split unless it alone is larger)."""
+    chunks, start, pos, end = [], 0, 0, len(data)
+    while pos < end:
+        rec = 12 + struct.unpack_from("!I", data, pos + 8)[0]
+        if pos + rec - start > limit and pos > start:
+            chunks.append(data[start:pos])
+            start = pos
+        pos += rec
+    if start < end:
+        chunks.append(data[start:end])
+    return chunks
 
 
 def mrt_table_dump(announcements):
