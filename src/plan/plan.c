@@ -4,6 +4,7 @@
  * plan.c     orchestration, nodes, IPAM requests and the services section
  * advertise.c  BGP advertisements: pools x BGPAdvertisements x nodes
  * peers.c    BGP sessions per BGPPeer
+ * gateways.c, routes.c, policies.c  Gateway API and Kuadrant status
  * render.c   JSON (the contract) and text
  * state.c    the persisted allocations that keep IPAM sticky
  *
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "plan/gateways.h"
 #include "plan/internal.h"
 
 void *
@@ -133,6 +135,7 @@ plan_build(const struct plan_input *in, const char **error)
     }
     plan_build_advertisements(&c);
     plan_build_peers(&c);
+    plan_build_gateways(&c);
     return p;
 }
 

@@ -92,6 +92,92 @@ struct plan_pool {
     int64_t available_v4, available_v6; /* INT64_MAX when infinite */
 };
 
+/*
+ * Gateway API and Kuadrant status (docs/internals/plan.md, "Gateways,
+ * routes and policies"): what a controller would write into the objects'
+ * status, computed from the manifests alone.
+ */
+
+/* A status condition as Gateway API and Kuadrant write it. */
+struct plan_condition {
+    const char *type; /* "Accepted", "Programmed", "ResolvedRefs", "Conflicted", "Enforced" */
+    bool status;      /* rendered "True" / "False" */
+    const char *reason;
+    const char *message;
+};
+
+struct plan_listener {
+    const char *name;
+    uint16_t port;
+    const char *protocol; /* as written */
+    const char *hostname; /* NULL: every host */
+    bool usable;          /* valid: HTTPRoutes may attach (Accepted, no conflict, refs resolved) */
+    bool programmed;      /* usable, and the Gateway has an address: serve it */
+    uint32_t attached_routes;
+    struct plan_condition *conditions; /* Accepted, Conflicted, ResolvedRefs, Programmed */
+    size_t nconditions;
+};
+
+/* A Gateway whose GatewayClass names our controller. */
+struct plan_gateway {
+    const char *ns;
+    const char *name;
+    struct ip_addr ips[2]; /* what IPAM gave it (the services section) */
+    size_t nips;
+    bool accepted;
+    bool programmed;
+    struct plan_condition *conditions; /* Accepted, Programmed */
+    size_t nconditions;
+    struct plan_listener *listeners; /* in spec order */
+    size_t nlisteners;
+};
+
+/*
+ * One listener an accepted route parent is attached to, with the route's
+ * effective hostnames there: the intersection of the route's hostnames with
+ * the listener's (exact, or "*.suffix"), sorted and unique. nhostnames == 0
+ * means every host (neither names one); JSON shows that as ["*"].
+ */
+struct plan_route_binding {
+    size_t listener; /* index into the parent Gateway's listeners */
+    const char **hostnames;
+    size_t nhostnames;
+};
+
+/* One parentRef of a route that names a Gateway of ours (others are left out). */
+struct plan_route_parent {
+    size_t gateway;          /* index into plan.gateways */
+    const char *gateway_ref; /* "namespace/name" */
+    const char *section_name; /* NULL when not set */
+    uint16_t port;            /* 0 when not set */
+    bool accepted;
+    struct plan_condition *conditions; /* Accepted, ResolvedRefs */
+    size_t nconditions;
+    struct plan_route_binding *bindings; /* listener order; empty unless accepted */
+    size_t nbindings;
+};
+
+struct plan_route {
+    const char *kind; /* "HTTPRoute" */
+    const char *ns;
+    const char *name;
+    int64_t created;    /* creationTimestamp, seconds since the epoch; 0 when absent */
+    bool refs_resolved; /* every backendRef resolves and is permitted */
+    struct plan_route_parent *parents; /* parentRef order */
+    size_t nparents;
+};
+
+/* A Kuadrant policy: RateLimitPolicy, AuthPolicy, DNSPolicy or TLSPolicy. */
+struct plan_policy {
+    const char *kind;
+    const char *ns;
+    const char *name;
+    const char *target; /* "Kind/name" or "Kind/name/sectionName" */
+    bool accepted;
+    struct plan_condition *conditions; /* Accepted, then Enforced when accepted */
+    size_t nconditions;
+};
+
 struct plan {
     const char *node; /* this node's name, or NULL */
     struct plan_pool *pools; /* sorted by name */
@@ -102,6 +188,12 @@ struct plan {
     size_t nadvertisements;
     struct plan_peer *peers;
     size_t npeers;
+    struct plan_gateway *gateways; /* sorted by namespace, name */
+    size_t ngateways;
+    struct plan_route *routes; /* sorted by namespace, name */
+    size_t nroutes;
+    struct plan_policy *policies; /* sorted by kind, namespace, name */
+    size_t npolicies;
     struct arena arena; /* everything above lives here */
 };
 
