@@ -161,6 +161,176 @@ plan_json_peer(FILE *out, const struct plan_peer *p)
     fputs("\n    }", out);
 }
 
+/* ---- gateways, routes, policies ---- */
+
+/* How an empty set of effective hostnames (every host) is shown. */
+static const char *const plan_any_host[] = {"*"};
+
+static void
+plan_json_conditions(FILE *out, int indent, const struct plan_condition *v, size_t n)
+{
+    fputs(n ? "[\n" : "[", out);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%*s{\"type\": ", indent + 2, "");
+        plan_json_string(out, v[i].type);
+        fprintf(out, ", \"status\": \"%s\", \"reason\": ", v[i].status ? "True" : "False");
+        plan_json_string(out, v[i].reason);
+        fputs(", \"message\": ", out);
+        plan_json_string(out, v[i].message);
+        fprintf(out, "}%s", i + 1 < n ? ",\n" : "");
+    }
+    if (n)
+        fprintf(out, "\n%*s", indent, "");
+    fputc(']', out);
+}
+
+static void
+plan_json_listener(FILE *out, const struct plan_listener *l)
+{
+    fputs("        {", out);
+    plan_json_key(out, 10, "name", true);
+    plan_json_string(out, l->name);
+    plan_json_key(out, 10, "port", false);
+    fprintf(out, "%u", l->port);
+    plan_json_key(out, 10, "protocol", false);
+    plan_json_string(out, l->protocol);
+    plan_json_key(out, 10, "hostname", false);
+    plan_json_string(out, l->hostname);
+    plan_json_key(out, 10, "attachedRoutes", false);
+    fprintf(out, "%u", l->attached_routes);
+    plan_json_key(out, 10, "conditions", false);
+    plan_json_conditions(out, 10, l->conditions, l->nconditions);
+    fputs("\n        }", out);
+}
+
+static void
+plan_json_gateway(FILE *out, const struct plan_gateway *g)
+{
+    char buf[IP_STRLEN];
+
+    fputs("    {", out);
+    plan_json_key(out, 6, "namespace", true);
+    plan_json_string(out, g->ns);
+    plan_json_key(out, 6, "name", false);
+    plan_json_string(out, g->name);
+    plan_json_key(out, 6, "addresses", false);
+    fputc('[', out);
+    for (size_t i = 0; i < g->nips; i++)
+        fprintf(out, "%s\"%s\"", i ? ", " : "", ip_format(&g->ips[i], buf));
+    fputc(']', out);
+    plan_json_key(out, 6, "conditions", false);
+    plan_json_conditions(out, 6, g->conditions, g->nconditions);
+    plan_json_key(out, 6, "listeners", false);
+    fputs(g->nlisteners ? "[\n" : "[", out);
+    for (size_t i = 0; i < g->nlisteners; i++) {
+        plan_json_listener(out, &g->listeners[i]);
+        fputs(i + 1 < g->nlisteners ? ",\n" : "\n      ", out);
+    }
+    fputs("]\n    }", out);
+}
+
+/* The effective hostnames per listener name; an empty set is every host. */
+static void
+plan_json_bindings(FILE *out, const struct plan *p, const struct plan_route_parent *r)
+{
+    const struct plan_gateway *g = &p->gateways[r->gateway];
+
+    fputc('{', out);
+    for (size_t i = 0; i < r->nbindings; i++) {
+        const struct plan_route_binding *b = &r->bindings[i];
+        fputs(i ? ", " : "", out);
+        plan_json_string(out, g->listeners[b->listener].name);
+        fputs(": ", out);
+        if (b->nhostnames == 0)
+            plan_json_strings(out, plan_any_host, 1);
+        else
+            plan_json_strings(out, b->hostnames, b->nhostnames);
+    }
+    fputc('}', out);
+}
+
+static void
+plan_json_parent(FILE *out, const struct plan *p, const struct plan_route_parent *r)
+{
+    fputs("        {", out);
+    plan_json_key(out, 10, "gateway", true);
+    plan_json_string(out, r->gateway_ref);
+    plan_json_key(out, 10, "sectionName", false);
+    plan_json_string(out, r->section_name);
+    plan_json_key(out, 10, "port", false);
+    if (r->port)
+        fprintf(out, "%u", r->port);
+    else
+        fputs("null", out);
+    plan_json_key(out, 10, "conditions", false);
+    plan_json_conditions(out, 10, r->conditions, r->nconditions);
+    plan_json_key(out, 10, "hostnames", false);
+    plan_json_bindings(out, p, r);
+    fputs("\n        }", out);
+}
+
+static void
+plan_json_route(FILE *out, const struct plan *p, const struct plan_route *r)
+{
+    fputs("    {", out);
+    plan_json_key(out, 6, "namespace", true);
+    plan_json_string(out, r->ns);
+    plan_json_key(out, 6, "name", false);
+    plan_json_string(out, r->name);
+    plan_json_key(out, 6, "kind", false);
+    plan_json_string(out, r->kind);
+    plan_json_key(out, 6, "parents", false);
+    fputs(r->nparents ? "[\n" : "[", out);
+    for (size_t i = 0; i < r->nparents; i++) {
+        plan_json_parent(out, p, &r->parents[i]);
+        fputs(i + 1 < r->nparents ? ",\n" : "\n      ", out);
+    }
+    fputs("]\n    }", out);
+}
+
+static void
+plan_json_policy(FILE *out, const struct plan_policy *q)
+{
+    fputs("    {", out);
+    plan_json_key(out, 6, "kind", true);
+    plan_json_string(out, q->kind);
+    plan_json_key(out, 6, "namespace", false);
+    plan_json_string(out, q->ns);
+    plan_json_key(out, 6, "name", false);
+    plan_json_string(out, q->name);
+    plan_json_key(out, 6, "targetRef", false);
+    plan_json_string(out, q->target);
+    plan_json_key(out, 6, "conditions", false);
+    plan_json_conditions(out, 6, q->conditions, q->nconditions);
+    fputs("\n    }", out);
+}
+
+static void
+plan_json_gateway_sections(const struct plan *p, FILE *out)
+{
+    plan_json_key(out, 2, "gateways", false);
+    fputs(p->ngateways ? "[\n" : "[", out);
+    for (size_t i = 0; i < p->ngateways; i++) {
+        plan_json_gateway(out, &p->gateways[i]);
+        fputs(i + 1 < p->ngateways ? ",\n" : "\n  ", out);
+    }
+    fputc(']', out);
+    plan_json_key(out, 2, "routes", false);
+    fputs(p->nroutes ? "[\n" : "[", out);
+    for (size_t i = 0; i < p->nroutes; i++) {
+        plan_json_route(out, p, &p->routes[i]);
+        fputs(i + 1 < p->nroutes ? ",\n" : "\n  ", out);
+    }
+    fputc(']', out);
+    plan_json_key(out, 2, "policies", false);
+    fputs(p->npolicies ? "[\n" : "[", out);
+    for (size_t i = 0; i < p->npolicies; i++) {
+        plan_json_policy(out, &p->policies[i]);
+        fputs(i + 1 < p->npolicies ? ",\n" : "\n  ", out);
+    }
+    fputc(']', out);
+}
+
 int
 plan_render_json(const struct plan *p, FILE *out)
 {
@@ -209,10 +379,20 @@ plan_render_json_with(const struct plan *p, FILE *out, void (*extra)(void *ctx, 
         fputs(i + 1 < p->npools ? ",\n" : "\n  ", out);
     }
     fputc(']', out);
+    plan_json_gateway_sections(p, out);
     if (extra != NULL)
         extra(ctx, out);
     fputs("\n}\n", out);
     return ferror(out) ? -1 : 0;
+}
+
+static void
+plan_text_append_ip(char *buf, size_t cap, const struct ip_addr *ip)
+{
+    char one[IP_STRLEN];
+    size_t len = strlen(buf);
+
+    snprintf(buf + len, cap - len, ",%s", ip_format(ip, one));
 }
 
 static void
@@ -222,6 +402,106 @@ plan_text_list(FILE *out, const char *const *v, size_t n)
         fputs("-", out);
     for (size_t i = 0; i < n; i++)
         fprintf(out, "%s%s", i ? "," : "", v[i]);
+}
+
+/* "True", or "False/Reason" (the reason says more than "False"). */
+static const char *
+plan_text_cond(const struct plan_condition *v, size_t n, const char *type, char *buf, size_t cap)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].type, type) == 0) {
+            snprintf(buf, cap, "%s%s%s", v[i].status ? "True" : "False", v[i].status ? "" : "/",
+                     v[i].status ? "" : v[i].reason);
+            return buf;
+        }
+    return "-";
+}
+
+static void
+plan_text_gateways(const struct plan *p, FILE *out)
+{
+    char buf[IP_STRLEN], who[300], ips[2 * IP_STRLEN + 2], a[64], g[64];
+
+    fprintf(out, "\nGATEWAYS\n%-40s %-32s %-24s %-24s %s\n", "NAMESPACE/NAME", "ADDRESSES",
+            "ACCEPTED", "PROGRAMMED", "LISTENERS");
+    for (size_t i = 0; i < p->ngateways; i++) {
+        const struct plan_gateway *gw = &p->gateways[i];
+        snprintf(who, sizeof(who), "%s/%s", gw->ns, gw->name);
+        snprintf(ips, sizeof(ips), "%s", gw->nips ? ip_format(&gw->ips[0], buf) : "-");
+        if (gw->nips > 1)
+            plan_text_append_ip(ips, sizeof(ips), &gw->ips[1]);
+        fprintf(out, "%-40s %-32s %-24s %-24s ", who, ips,
+                plan_text_cond(gw->conditions, gw->nconditions, "Accepted", a, sizeof(a)),
+                plan_text_cond(gw->conditions, gw->nconditions, "Programmed", g, sizeof(g)));
+        for (size_t j = 0; j < gw->nlisteners; j++) {
+            const struct plan_listener *l = &gw->listeners[j];
+            fprintf(out, "%s%s:%u/%s", j ? "," : "", l->name, l->port, l->protocol);
+            if (l->programmed)
+                fprintf(out, "=%u", l->attached_routes);
+            else
+                fprintf(out, "!%s",
+                        plan_text_cond(l->conditions, l->nconditions, "Programmed", a, sizeof(a)));
+        }
+        fputc('\n', out);
+    }
+}
+
+static void
+plan_text_bindings(const struct plan *p, const struct plan_route_parent *r, FILE *out)
+{
+    const struct plan_gateway *gw = &p->gateways[r->gateway];
+
+    if (r->nbindings == 0)
+        fputs("-", out);
+    for (size_t i = 0; i < r->nbindings; i++) {
+        const struct plan_route_binding *b = &r->bindings[i];
+        fprintf(out, "%s%s=", i ? " " : "", gw->listeners[b->listener].name);
+        if (b->nhostnames == 0)
+            fputs("*", out);
+        else
+            plan_text_list(out, b->hostnames, b->nhostnames);
+    }
+}
+
+static void
+plan_text_routes(const struct plan *p, FILE *out)
+{
+    char who[300], parent[400], a[64], r[64];
+
+    fprintf(out, "\nROUTES\n%-40s %-40s %-32s %-24s %s\n", "NAMESPACE/NAME", "PARENT", "ACCEPTED",
+            "RESOLVEDREFS", "HOSTNAMES");
+    for (size_t i = 0; i < p->nroutes; i++) {
+        const struct plan_route *rt = &p->routes[i];
+        snprintf(who, sizeof(who), "%s/%s", rt->ns, rt->name);
+        if (rt->nparents == 0)
+            fprintf(out, "%-40s %-40s %-32s %-24s -\n", who, "-", "-", "-");
+        for (size_t j = 0; j < rt->nparents; j++) {
+            const struct plan_route_parent *pr = &rt->parents[j];
+            snprintf(parent, sizeof(parent), "%s%s%s", pr->gateway_ref, pr->section_name ? "/" : "",
+                     pr->section_name ? pr->section_name : "");
+            fprintf(out, "%-40s %-40s %-32s %-24s ", who, parent,
+                    plan_text_cond(pr->conditions, pr->nconditions, "Accepted", a, sizeof(a)),
+                    plan_text_cond(pr->conditions, pr->nconditions, "ResolvedRefs", r, sizeof(r)));
+            plan_text_bindings(p, pr, out);
+            fputc('\n', out);
+        }
+    }
+}
+
+static void
+plan_text_policies(const struct plan *p, FILE *out)
+{
+    char who[300], a[64], e[64];
+
+    fprintf(out, "\nPOLICIES\n%-16s %-40s %-32s %-24s %s\n", "KIND", "NAMESPACE/NAME", "TARGET",
+            "ACCEPTED", "ENFORCED");
+    for (size_t i = 0; i < p->npolicies; i++) {
+        const struct plan_policy *q = &p->policies[i];
+        snprintf(who, sizeof(who), "%s/%s", q->ns, q->name);
+        fprintf(out, "%-16s %-40s %-32s %-24s %s\n", q->kind, who, q->target,
+                plan_text_cond(q->conditions, q->nconditions, "Accepted", a, sizeof(a)),
+                plan_text_cond(q->conditions, q->nconditions, "Enforced", e, sizeof(e)));
+    }
 }
 
 void
@@ -262,4 +542,11 @@ plan_render_text(const struct plan *p, FILE *out)
         plan_text_list(out, q->nodes, q->nnodes);
         fputc('\n', out);
     }
+    /* Shown only when there is something: MetalLB-only plans stay as they were. */
+    if (p->ngateways > 0)
+        plan_text_gateways(p, out);
+    if (p->nroutes > 0)
+        plan_text_routes(p, out);
+    if (p->npolicies > 0)
+        plan_text_policies(p, out);
 }
