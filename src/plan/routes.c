@@ -36,11 +36,18 @@
 
 /* ---- hostnames ----------------------------------------------------------- */
 
-/* Whether wildcard "*.suffix" w matches host h (one or more labels before suffix). */
+/* "*.suffix": anything else is matched as an exact name. */
+static bool
+plan_rt_is_wild(const char *h)
+{
+    return h[0] == '*' && h[1] == '.' && h[2] != '\0';
+}
+
+/* Whether wildcard w ("*.suffix") matches host h: one or more labels before ".suffix". */
 static bool
 plan_rt_wild_covers(const char *w, const char *h)
 {
-    size_t sl = strlen(w) - 2, hl = strlen(h);
+    size_t sl = strlen(w + 2), hl = strlen(h);
 
     return hl > sl + 1 && h[hl - sl - 1] == '.' && strcasecmp(h + hl - sl, w + 2) == 0;
 }
@@ -56,8 +63,8 @@ plan_rt_host_meet(const char *l, const char *r)
 
     if (l == NULL)
         return r;
-    lw = l[0] == '*';
-    rw = r[0] == '*';
+    lw = plan_rt_is_wild(l);
+    rw = plan_rt_is_wild(r);
     if (!lw && !rw)
         return strcasecmp(l, r) == 0 ? r : NULL;
     if (lw && !rw)
