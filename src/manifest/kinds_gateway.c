@@ -587,7 +587,13 @@ mf_gw_validate_params_ref(struct mf_ctx *ctx, void *obj, const char *path)
     char p[MF_PATH_MAX];
 
     mf_gw_check_ref_name(ctx, &r->name, r->group.v, r->kind.v, mf_path_field(p, path, "name"));
-    mf_warn(ctx, &r->pos, path, "metalgate takes no implementation parameters; ignored");
+    /* The Gateway API rejects a Gateway whose parameters cannot be used
+     * (plan/: Accepted False, InvalidParameters); a GatewayClass's are ignored. */
+    if (strstr(path, "infrastructure") != NULL)
+        mf_warn(ctx, &r->pos, path, "metalgate takes no implementation parameters; the Gateway "
+                "will not be accepted (InvalidParameters)");
+    else
+        mf_warn(ctx, &r->pos, path, "metalgate takes no implementation parameters; ignored");
 }
 
 static const struct mf_field mf_gw_params_ref_fields[] = {

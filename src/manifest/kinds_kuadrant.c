@@ -2025,3 +2025,28 @@ const struct mf_kind *const mf_kinds_kuadrant[] = {
     &mf_kind_tlspolicy,
 };
 const size_t mf_kinds_kuadrant_count = sizeof(mf_kinds_kuadrant) / sizeof(mf_kinds_kuadrant[0]);
+
+const struct mf_policy_target_ref *
+mf_policy_target(const struct mf_object *o)
+{
+    switch (o->kind->id) {
+    case MF_KIND_RATELIMITPOLICY: {
+        const struct mf_ratelimitpolicy *p = o->body;
+        return p->spec ? p->spec->target_ref : NULL;
+    }
+    case MF_KIND_AUTHPOLICY: {
+        const struct mf_authpolicy *p = o->body;
+        return p->spec ? p->spec->target_ref : NULL;
+    }
+    case MF_KIND_DNSPOLICY: {
+        const struct mf_dnspolicy *p = o->body;
+        return p->spec ? p->spec->target_ref : NULL;
+    }
+    case MF_KIND_TLSPOLICY: {
+        const struct mf_tlspolicy *p = o->body;
+        return p->spec ? p->spec->target_ref : NULL;
+    }
+    default:
+        return NULL;
+    }
+}

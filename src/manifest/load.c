@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/strutil.h"
 #include "manifest/kinds.h"
@@ -77,6 +78,21 @@ mf_kind_by_id(enum mf_kind_id id)
             if (mf_groups[g][i]->id == id)
                 return mf_groups[g][i];
     return NULL;
+}
+
+int64_t
+mf_object_created(const struct mf_object *o)
+{
+    struct tm tm;
+    const struct mf_str *ts = &o->meta.creation_timestamp;
+
+    memset(&tm, 0, sizeof(tm));
+    if (ts->v == NULL || sscanf(ts->v, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+                                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm);
 }
 
 struct mf_object *

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "manifest/diag.h"
@@ -108,6 +109,14 @@ void mf_load_buffer(struct mf_set *set, const char *name, const unsigned char *b
 /* The kind registry: lookup by apiVersion group and kind name. */
 const struct mf_kind *mf_kind_lookup(const char *group, const char *kind);
 const struct mf_kind *mf_kind_by_id(enum mf_kind_id id);
+
+/* metadata.creationTimestamp as seconds since the epoch; 0 when absent (it
+ * then sorts first, and name order decides, as in hand-written manifests). */
+int64_t mf_object_created(const struct mf_object *o);
+
+/* The targetRef of a Kuadrant policy (RateLimitPolicy, AuthPolicy, DNSPolicy,
+ * TLSPolicy); NULL for other kinds or when the spec did not decode. */
+const struct mf_policy_target_ref *mf_policy_target(const struct mf_object *o);
 
 /* Iterates objects of one kind: for (i = 0; (o = mf_set_next(set, KIND, &i)); ) */
 struct mf_object *mf_set_next(const struct mf_set *set, enum mf_kind_id id, size_t *cursor);

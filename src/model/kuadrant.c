@@ -17,31 +17,6 @@
 
 #include "model/internal.h"
 
-/* The policy's targetRef, or NULL when the spec did not decode. */
-static const struct mf_policy_target_ref *
-model_kq_target(const struct mf_object *o)
-{
-    switch (o->kind->id) {
-    case MF_KIND_RATELIMITPOLICY: {
-        const struct mf_ratelimitpolicy *p = o->body;
-        return p->spec ? p->spec->target_ref : NULL;
-    }
-    case MF_KIND_AUTHPOLICY: {
-        const struct mf_authpolicy *p = o->body;
-        return p->spec ? p->spec->target_ref : NULL;
-    }
-    case MF_KIND_DNSPOLICY: {
-        const struct mf_dnspolicy *p = o->body;
-        return p->spec ? p->spec->target_ref : NULL;
-    }
-    case MF_KIND_TLSPOLICY: {
-        const struct mf_tlspolicy *p = o->body;
-        return p->spec ? p->spec->target_ref : NULL;
-    }
-    default:
-        return NULL;
-    }
-}
 
 static bool
 model_kq_is_policy(const struct mf_object *o)
@@ -130,7 +105,7 @@ model_kq_target_cmp(const void *x, const void *y)
 {
     const struct mf_object *a = *(const struct mf_object *const *)x;
     const struct mf_object *b = *(const struct mf_object *const *)y;
-    const struct mf_policy_target_ref *ta = model_kq_target(a), *tb = model_kq_target(b);
+    const struct mf_policy_target_ref *ta = mf_policy_target(a), *tb = mf_policy_target(b);
     int c = strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "");
 
     if (c == 0)
@@ -138,7 +113,11 @@ model_kq_target_cmp(const void *x, const void *y)
     if (c == 0)
         c = strcmp(ta->section_name.v ? ta->section_name.v : "",
                    tb->section_name.v ? tb->section_name.v : "");
-    if (c == 0) /* load order: the first one is the one kept */
+    if (c == 0) { /* Kuadrant keeps the oldest, then the first by name (as plan/ does) */
+        int64_t ca = mf_object_created(a), cb = mf_object_created(b);
+        c = ca != cb ? (ca < cb ? -1 : 1) : strcmp(a->name, b->name);
+    }
+    if (c == 0)
         c = a < b ? -1 : (a > b);
     return c;
 }
@@ -156,14 +135,14 @@ model_kq_check_direct_conflicts(const struct mf_set *set, struct mf_diags *diags
     if (v == NULL)
         return;
     for (size_t i = 0; (o = mf_set_next(set, kind, &i)) != NULL;) {
-        const struct mf_policy_target_ref *t = model_kq_target(o);
+        const struct mf_policy_target_ref *t = mf_policy_target(o);
         if (t != NULL && t->name.v != NULL && o->name[0] != '\0')
             v[n++] = o;
     }
     qsort(v, n, sizeof(*v), model_kq_target_cmp);
     for (size_t i = 1, first = 0; i < n; i++) {
-        const struct mf_policy_target_ref *ta = model_kq_target(v[i]);
-        if (!model_kq_same_target(v[i], ta, v[first], model_kq_target(v[first]))) {
+        const struct mf_policy_target_ref *ta = mf_policy_target(v[i]);
+        if (!model_kq_same_target(v[i], ta, v[first], mf_policy_target(v[first]))) {
             first = i;
             continue;
         }
@@ -186,7 +165,7 @@ model_check_kuadrant(const struct mf_set *set, const struct model_index *ix,
         const struct mf_object *o = &set->objects[i];
         const struct mf_policy_target_ref *t;
 
-        if (!model_kq_is_policy(o) || (t = model_kq_target(o)) == NULL)
+        if (!model_kq_is_policy(o) || (t = mf_policy_target(o)) == NULL)
             continue;
         model_kq_check_target_namespace(diags, o, t);
         model_kq_check_target_elsewhere(ix, diags, o, t);

@@ -95,21 +95,6 @@ plan_pool_selects(void *ctx, size_t pool, size_t request)
 
 /* ---- requests ---------------------------------------------------------- */
 
-/* creationTimestamp as seconds since the epoch; absent sorts first. */
-static int64_t
-plan_created(const struct mf_object *o)
-{
-    struct tm tm;
-    const struct mf_str *ts = &o->meta.creation_timestamp;
-
-    memset(&tm, 0, sizeof(tm));
-    if (ts->v == NULL || sscanf(ts->v, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-                                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
-}
 
 /* MetalLB's backend key for ETP=Local: the selector in a canonical form. */
 static const char *
@@ -246,7 +231,7 @@ plan_request_gateway(struct plan_ctx *c, const struct mf_object *o, struct ipam_
 }
 
 /* Gateways we serve: their GatewayClass (one of c->our_classes) names our controller. */
-static bool
+bool
 plan_gateway_is_ours(const struct plan_ctx *c, const struct mf_gateway *gw)
 {
     if (gw->spec == NULL || gw->spec->gateway_class_name.v == NULL)
@@ -306,7 +291,7 @@ plan_collect_requests(struct plan_ctx *c)
         s->is_gateway = o->kind->id == MF_KIND_GATEWAY;
         r->ns = o->ns;
         r->name = o->name;
-        r->created = plan_created(o);
+        r->created = mf_object_created(o);
         if (s->is_gateway)
             plan_request_gateway(c, o, r);
         else

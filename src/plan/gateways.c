@@ -67,20 +67,6 @@ plan_gw_cond(struct plan_ctx *c, struct plan_condition *out, const char *type, b
     out->message = plan_strdup(c, msg);
 }
 
-int64_t
-plan_gw_created(const struct mf_object *o)
-{
-    struct tm tm;
-    const struct mf_str *ts = &o->meta.creation_timestamp;
-
-    memset(&tm, 0, sizeof(tm));
-    if (ts->v == NULL || sscanf(ts->v, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-                                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
-}
 
 static int
 plan_gw_entry_cmp(const void *a, const void *b)
@@ -626,15 +612,7 @@ plan_gw_fill(struct plan_gw_ctx *g, size_t gi)
 static bool
 plan_gw_is_ours(const struct plan_ctx *c, const struct mf_object *o)
 {
-    const struct mf_gateway *gw = o->body;
-
-    if (o->errors != 0 || o->ns == NULL || gw->spec == NULL ||
-        gw->spec->gateway_class_name.v == NULL)
-        return false;
-    for (size_t i = 0; i < c->nour_classes; i++)
-        if (strcmp(c->our_classes[i], gw->spec->gateway_class_name.v) == 0)
-            return true;
-    return false;
+    return o->errors == 0 && o->ns != NULL && plan_gateway_is_ours(c, o->body);
 }
 
 /* The Gateways of our classes, sorted, with gw_objs in the same order. */

@@ -69,8 +69,6 @@ void plan_gw_cond(struct plan_ctx *c, struct plan_condition *out, const char *ty
 void plan_gw_append(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* metadata.creationTimestamp in seconds since the epoch; 0 when absent. */
-int64_t plan_gw_created(const struct mf_object *o);
 
 /* "a" or "" as a C string for an optional string field. */
 static inline const char *

@@ -55,6 +55,9 @@ void plan_build_peers(struct plan_ctx *c);
 /* Whether peer (a usable BGPPeer) opens a session from node (its nodeSelectors). */
 bool plan_peer_on_node(const struct mf_object *peer, const struct plan_node *node);
 
+/* Whether the Gateway's class names our controller (after plan_allocate). */
+bool plan_gateway_is_ours(const struct plan_ctx *c, const struct mf_gateway *gw);
+
 /* Sorts an array of C strings and drops duplicates; returns the new count. */
 size_t plan_sort_unique(const char **v, size_t n);
 

@@ -31,30 +31,6 @@ struct plan_pol_work {
     char msg[PLAN_POL_MSG];           /* why the target was not found */
 };
 
-static const struct mf_policy_target_ref *
-plan_pol_target(const struct mf_object *o)
-{
-    switch (o->kind->id) {
-    case MF_KIND_RATELIMITPOLICY: {
-        const struct mf_ratelimitpolicy *p = o->body;
-        return p->spec ? p->spec->target_ref : NULL;
-    }
-    case MF_KIND_AUTHPOLICY: {
-        const struct mf_authpolicy *p = o->body;
-        return p->spec ? p->spec->target_ref : NULL;
-    }
-    case MF_KIND_DNSPOLICY: {
-        const struct mf_dnspolicy *p = o->body;
-        return p->spec ? p->spec->target_ref : NULL;
-    }
-    case MF_KIND_TLSPOLICY: {
-        const struct mf_tlspolicy *p = o->body;
-        return p->spec ? p->spec->target_ref : NULL;
-    }
-    default:
-        return NULL;
-    }
-}
 
 static bool
 plan_pol_has_rule(const struct mf_object *route, const char *name)
@@ -209,14 +185,14 @@ plan_pol_is_policy(const struct mf_object *o)
     return o->errors == 0 && o->ns != NULL && o->name[0] != '\0' &&
            (k == MF_KIND_RATELIMITPOLICY || k == MF_KIND_AUTHPOLICY || k == MF_KIND_DNSPOLICY ||
             k == MF_KIND_TLSPOLICY) &&
-           plan_pol_target(o) != NULL;
+           mf_policy_target(o) != NULL;
 }
 
 static void
 plan_pol_fill(struct plan_gw_ctx *g, const struct mf_object *o, struct plan_pol_work *w,
               struct plan_policy *out)
 {
-    const struct mf_policy_target_ref *t = plan_pol_target(o);
+    const struct mf_policy_target_ref *t = mf_policy_target(o);
     char target[600];
 
     snprintf(target, sizeof(target), "%s/%s%s%s", plan_gw_or(&t->kind, ""),
@@ -229,7 +205,7 @@ plan_pol_fill(struct plan_gw_ctx *g, const struct mf_object *o, struct plan_pol_
     w->out = out;
     w->obj = o;
     w->target = t;
-    w->created = plan_gw_created(o);
+    w->created = mf_object_created(o);
     w->found = plan_pol_find(g, w);
 }
 

@@ -383,7 +383,7 @@ plan_rt_fill(struct plan_gw_ctx *g, const struct mf_object *o, size_t seq, struc
     r->kind = "HTTPRoute";
     r->ns = plan_strdup(g->c, o->ns);
     r->name = plan_strdup(g->c, o->name);
-    r->created = plan_gw_created(o);
+    r->created = mf_object_created(o);
     r->refs_resolved = refs.failures == 0;
     r->parents = plan_alloc(g->c, (spec->parent_refs.n + 1) * sizeof(*r->parents));
     for (uint32_t i = 0; i < spec->parent_refs.n; i++) {
