@@ -92,6 +92,7 @@ rt_generation_free(struct rt_generation *g)
 {
     if (g == NULL)
         return;
+    gw_snapshot_unref(g->gw);
     plan_free(g->plan);
     mf_set_free(&g->set);
     free(g);
@@ -165,6 +166,13 @@ rt_load(struct runtime *rt)
         rt_generation_free(g);
         return NULL;
     }
+    g->gw = rt_gateway_build(&g->set, g->plan, rt->generations + 1);
+    if (g->gw == NULL) {
+        snprintf(rt->last_error, sizeof(rt->last_error), "cannot build the gateway: out of memory");
+        log_error("runtime", "%s", rt->last_error);
+        rt_generation_free(g);
+        return NULL;
+    }
     g->number = ++rt->generations;
     g->nobjects = g->set.n;
     /* The plan owns its strings: the objects are not needed any more, and at
@@ -184,6 +192,7 @@ rt_apply(struct runtime *rt, struct rt_generation *g)
     rt_save_state(rt, g->plan);
     rt->gen = g;
     rt_speaker_apply(&rt->speaker, g->plan);
+    rt_gateway_apply(rt, g);
     rt->speaker.restarted = false; /* the Restart State bit is for the first sessions only */
     clock_gettime(CLOCK_REALTIME, &now);
     rt->last_reload_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
@@ -253,6 +262,11 @@ rt_start(struct runtime *rt)
         return 3;
     }
     rt->speaker.restarted = rt_state_exists(rt);
+    /* After the signal watchers: the workers inherit the blocked mask. */
+    if (rt_gateway_start(rt) != 0) {
+        log_error("gateway", "cannot start the worker threads: %s", strerror(errno));
+        return 3;
+    }
     {
         struct rt_generation *first = rt_load(rt);
         if (first == NULL) {
@@ -300,6 +314,7 @@ runtime_run(const struct runtime_opts *o)
     rt_watch_stop(rt);
     rt_speaker_shutdown(&rt->speaker);
     rt_speaker_free(&rt->speaker);
+    rt_gateway_stop(rt);
     admin_stop(rt->admin);
     rt_generation_free(rt->gen);
     ev_loop_close(&rt->loop);

@@ -7,6 +7,7 @@
 
 #include "admin/admin.h"
 #include "core/evloop.h"
+#include "gateway/proxy.h"
 #include "manifest/manifest.h"
 #include "plan/plan.h"
 #include "runtime/runtime.h"
@@ -18,6 +19,7 @@ struct rt_generation {
     struct plan *plan;
     uint64_t number; /* 1 for the first configuration */
     size_t nobjects; /* objects it was made from (freed once planned) */
+    struct gw_snapshot *gw; /* the gateway data plane's view (one reference) */
 };
 
 struct rt_watch {
@@ -34,6 +36,7 @@ struct runtime {
     struct rt_watch watch;
     struct rt_generation *gen; /* the running configuration */
     struct rt_speaker speaker;
+    struct gw_proxy *proxy; /* the gateway worker threads */
     uint64_t generations;
     /* Counters for /metrics and /status. */
     uint64_t reloads_ok, reloads_failed;
@@ -53,6 +56,14 @@ int rt_reload(struct runtime *rt, const char *why);
 /* File change watching (inotify on the manifest paths). */
 int rt_watch_start(struct runtime *rt);
 void rt_watch_stop(struct runtime *rt);
+
+/* The gateway data plane (gateway.c): a generation's snapshot, built before
+ * its objects are freed (NULL when memory runs out), and the workers. */
+struct gw_snapshot *rt_gateway_build(const struct mf_set *set, const struct plan *plan,
+                                     uint64_t generation);
+int rt_gateway_start(struct runtime *rt);
+void rt_gateway_apply(struct runtime *rt, const struct rt_generation *g);
+void rt_gateway_stop(struct runtime *rt);
 
 /* The admin provider. */
 void rt_admin_provider(struct runtime *rt, struct admin_provider *p);

@@ -1,0 +1,650 @@
+/*
+ * One client connection and the upstream request it is serving
+ * (docs/internals/gateway.md, "A request"). Level-triggered: after every
+ * event the connection does what the buffered bytes allow (gw_conn_run),
+ * then says which readiness it waits for (gw_conn_arm). A side is read only
+ * while less than GW_OUT_HIGH bytes wait to be written to the other: bodies
+ * stream through, they are never buffered whole.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "gateway/proxy_int.h"
+
+static void gw_conn_on_client(struct ev_loop *loop, struct ev_io *io, unsigned ev);
+static void gw_conn_on_upstream(struct ev_loop *loop, struct ev_io *io, unsigned ev);
+static void gw_conn_on_timer(struct ev_loop *loop, struct ev_timer *t);
+static void gw_conn_run(struct gw_conn *c);
+static void gw_conn_upstream_failed(struct gw_conn *c, bool connecting);
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void
+gw_conn_set_timer(struct gw_conn *c, uint32_t ms)
+{
+    ev_timer_start(&c->w->loop, &c->timer, ms);
+}
+
+static void
+gw_conn_set_state(struct gw_conn *c, enum gw_state st)
+{
+    const struct gw_proxy_opts *o = &c->w->proxy->o;
+
+    c->st = st;
+    if (st == GW_C_HEAD)
+        gw_conn_set_timer(c, c->cin_len > 0 ? o->header_timeout_ms : o->idle_timeout_ms);
+    else if (st == GW_C_CONNECT)
+        gw_conn_set_timer(c, o->connect_timeout_ms);
+    else if (st == GW_C_RESP_HEAD)
+        gw_conn_set_timer(c, o->upstream_timeout_ms);
+    else
+        gw_conn_set_timer(c, o->idle_timeout_ms);
+}
+
+static void
+gw_peer_text(struct gw_conn *c, const struct sockaddr_storage *ss)
+{
+    struct ip_addr a = {0};
+
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        a.family = IP_FAMILY_V4;
+        a.v = ntohl(s4->sin_addr.s_addr);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        a.family = IP_FAMILY_V6;
+        for (int i = 0; i < 16; i++)
+            a.v = (a.v << 8) | s6->sin6_addr.s6_addr[i];
+    }
+    if (a.family == IP_FAMILY_NONE)
+        snprintf(c->peer, sizeof(c->peer), "unknown");
+    else
+        ip_format(&a, c->peer);
+}
+
+void
+gw_conn_accept(struct gw_worker *w, int fd, const struct gw_lsock *ls)
+{
+    struct gw_conn *c = calloc(1, sizeof(*c));
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    int one = 1;
+
+    if (c == NULL || (c->cin = malloc(GW_IN_CAP)) == NULL) {
+        free(c);
+        close(fd);
+        return;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->w = w;
+    c->cfd = fd;
+    c->ufd = -1;
+    c->laddr = ls->addr;
+    c->lport = ls->port;
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+        gw_peer_text(c, &ss);
+    ev_io_init(&c->cio, fd, gw_conn_on_client, c);
+    ev_io_init(&c->uio, -1, gw_conn_on_upstream, c);
+    ev_timer_init(&c->timer, gw_conn_on_timer, c);
+    http_parser_init(&c->p, HTTP_REQUEST, &w->lim, c->fields, GW_FIELDS);
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    gw_conn_set_state(c, GW_C_HEAD);
+    if (ev_io_start(&w->loop, &c->cio, EV_READ) != 0)
+        gw_conn_close(c);
+}
+
+static void
+gw_upstream_drop(struct gw_conn *c)
+{
+    if (c->ufd < 0)
+        return;
+    ev_io_stop(&c->w->loop, &c->uio);
+    close(c->ufd);
+    c->ufd = -1;
+}
+
+void
+gw_conn_close(struct gw_conn *c)
+{
+    struct gw_worker *w = c->w;
+
+    ev_io_stop(&w->loop, &c->cio);
+    ev_timer_stop(&w->loop, &c->timer);
+    gw_upstream_drop(c);
+    close(c->cfd);
+    gw_snapshot_unref(c->snap);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    free(c->cin);
+    free(c->uin);
+    gw_obuf_free(&c->cout);
+    gw_obuf_free(&c->uout);
+    free(c);
+}
+
+/* ---- the proxy's own answers ------------------------------------------------ */
+
+/* Answers status itself. A request body that was not read forces a close. */
+static void
+gw_conn_respond(struct gw_conn *c, uint16_t status, bool close_conn)
+{
+    char body[64];
+    int blen = snprintf(body, sizeof(body), "%u %s\n", status, http_status_reason(status));
+    bool cl = close_conn || !c->keep_alive || c->has_body;
+
+    gw_upstream_drop(c);
+    if (gw_obuf_reserve(&c->cout, 512) == 0)
+        c->cout.len += http_simple_response(status, cl, body, (size_t)blen,
+                                            c->cout.p + c->cout.len, c->cout.cap - c->cout.len);
+    gw_snapshot_unref(c->snap);
+    c->snap = NULL;
+    if (cl) {
+        c->close_after = true;
+        gw_conn_set_state(c, GW_C_CLOSING);
+        return;
+    }
+    /* No body (or all of it read): the next request starts at body_off. */
+    memmove(c->cin, c->cin + c->body_off, c->cin_len - c->body_off);
+    c->cin_len -= c->body_off;
+    c->body_off = 0;
+    http_parser_init(&c->p, HTTP_REQUEST, &c->w->lim, c->fields, GW_FIELDS);
+    gw_conn_set_state(c, GW_C_HEAD);
+}
+
+/* A failure after the response started: nothing sensible can be sent. */
+static void
+gw_conn_abort(struct gw_conn *c)
+{
+    gw_conn_close(c);
+}
+
+/* ---- request head -> upstream ------------------------------------------------- */
+
+static bool
+gw_method_idempotent(enum http_method m)
+{
+    return m == HTTP_METHOD_GET || m == HTTP_METHOD_HEAD || m == HTTP_METHOD_OPTIONS ||
+           m == HTTP_METHOD_PUT || m == HTTP_METHOD_DELETE || m == HTTP_METHOD_TRACE;
+}
+
+/* Connects c to the next endpoint of its backend (pooled when possible). */
+static int
+gw_conn_connect(struct gw_conn *c, bool pooled)
+{
+    struct gw_worker *w = c->w;
+    int fd = -1;
+
+    c->ep = c->be->eps[w->rr++ % c->be->n_eps];
+    if (pooled)
+        fd = gw_pool_take(w, &c->ep);
+    c->reused = fd >= 0;
+    if (fd < 0)
+        fd = gw_upstream_connect(&c->ep);
+    if (fd < 0)
+        return -1;
+    c->ufd = fd;
+    ev_io_init(&c->uio, fd, gw_conn_on_upstream, c);
+    if (ev_io_start(&w->loop, &c->uio, EV_WRITE) != 0) {
+        gw_upstream_drop(c);
+        return -1;
+    }
+    gw_conn_set_state(c, c->reused ? GW_C_REQ_BODY : GW_C_CONNECT);
+    return 0;
+}
+
+static int
+gw_conn_serialize(struct gw_conn *c)
+{
+    struct http_forward f = {0};
+    char host[IP_STRLEN + 8];
+    size_t n = 0;
+
+    f.client_addr = c->peer;
+    f.client_addr_len = strlen(c->peer);
+    if (!c->p.msg.has_host) {
+        char a[IP_STRLEN];
+        f.host = host;
+        f.host_len = (size_t)snprintf(host, sizeof(host), "%s:%u", ip_format(&c->laddr, a),
+                                      c->lport);
+    }
+    for (size_t cap = c->p.msg.head_len + 1024; n == 0 && cap < 4 * GW_IN_CAP; cap *= 2) {
+        if (gw_obuf_reserve(&c->uout, cap) != 0)
+            return -1;
+        n = http_serialize_request(&c->p.msg, c->cin, &f, c->uout.p + c->uout.len,
+                                   c->uout.cap - c->uout.len);
+    }
+    c->uout.len += n;
+    return n > 0 ? 0 : -1;
+}
+
+/* The rule is known: choose the backend, write the upstream head, connect. */
+static void
+gw_conn_forward(struct gw_conn *c, const struct gw_rule *rule)
+{
+    c->be = gw_pick_backend(c->w, rule);
+    if (c->be == NULL)
+        return gw_conn_respond(c, 500, false);
+    if (c->be->n_eps == 0)
+        return gw_conn_respond(c, c->be->empty_status, false);
+    if (gw_conn_serialize(c) != 0)
+        return gw_conn_respond(c, 500, true);
+    http_body_init(&c->b, &c->p.msg, &c->w->lim);
+    c->body_off = c->p.msg.head_len;
+    c->retried = false;
+    if (gw_conn_connect(c, true) != 0 &&
+        (!gw_method_idempotent(c->method) || gw_conn_connect(c, false) != 0))
+        return gw_conn_respond(c, 502, false);
+}
+
+/* A complete head: listener, route, then forward (or 404). */
+static void
+gw_conn_route(struct gw_conn *c)
+{
+    const struct http_msg *m = &c->p.msg;
+    const struct gw_port *port;
+    const struct gw_listener *l;
+    struct gw_request rq;
+    struct gw_result res;
+    int li;
+
+    c->method = m->method;
+    c->minor = m->minor;
+    c->keep_alive = m->keep_alive;
+    c->has_body = m->framing != HTTP_BODY_NONE;
+    c->sent_100 = false;
+    c->body_off = m->head_len;
+    c->snap = c->w->snap ? gw_snapshot_ref(c->w->snap) : NULL;
+    port = c->snap ? gw_snapshot_port(c->snap, &c->laddr, c->lport) : NULL;
+    li = port ? gw_listeners_select(port->select, c->cin + m->host.off, m->host.len) : -1;
+    if (li < 0)
+        return gw_conn_respond(c, 404, false);
+    l = &port->listeners[li];
+    gw_request_from_http(&rq, m, c->cin);
+    if (!gw_table_lookup(l->table, c->w->scratch, &rq, &res) || res.route >= l->n_routes ||
+        res.rule >= l->routes[res.route].n_rules)
+        return gw_conn_respond(c, 404, false);
+    gw_conn_forward(c, &l->routes[res.route].rules[res.rule]);
+}
+
+static void
+gw_conn_head(struct gw_conn *c)
+{
+    enum http_result r = http_parse(&c->p, c->cin, c->cin_len);
+
+    if (r == HTTP_AGAIN) {
+        if (c->cin_len == GW_IN_CAP)
+            gw_conn_respond(c, 431, true);
+        return;
+    }
+    if (r == HTTP_ERROR) {
+        log_debug("gateway", "client %s: %s", c->peer, http_error_name(c->p.error));
+        c->keep_alive = false;
+        return gw_conn_respond(c, http_error_status(c->p.error), true);
+    }
+    gw_conn_route(c);
+}
+
+/* ---- bodies ------------------------------------------------------------------ */
+
+/* Appends one decoded run, re-chunked when the outgoing framing is chunked. */
+static int
+gw_emit(struct gw_obuf *o, bool chunked, const char *p, size_t n)
+{
+    char hdr[HTTP_CHUNK_HEADER_MAX];
+
+    if (!chunked)
+        return gw_obuf_append(o, p, n);
+    if (gw_obuf_append(o, hdr, http_chunk_header(n, hdr)) != 0 ||
+        gw_obuf_append(o, p, n) != 0)
+        return -1;
+    return gw_obuf_append(o, HTTP_CHUNK_END, sizeof(HTTP_CHUNK_END) - 1);
+}
+
+/* Request body from cin to uout. Returns false when c was closed. */
+static bool
+gw_conn_req_body(struct gw_conn *c)
+{
+    bool chunked = c->p.msg.framing == HTTP_BODY_CHUNKED;
+
+    if (c->p.msg.expect_continue && !c->sent_100 && c->body_off == c->cin_len) {
+        gw_obuf_append(&c->cout, HTTP_100_CONTINUE, sizeof(HTTP_100_CONTINUE) - 1);
+        c->sent_100 = true;
+    }
+    while (gw_obuf_pending(&c->uout) < GW_OUT_HIGH) {
+        struct http_slice d;
+        size_t used;
+        const char *base = c->cin + c->body_off;
+        enum http_result r = http_body_step(&c->b, base, c->cin_len - c->body_off, &used, &d);
+
+        c->body_off += used;
+        if (r == HTTP_ERROR) {
+            gw_conn_abort(c);
+            return false;
+        }
+        if (r == HTTP_DATA && gw_emit(&c->uout, chunked, base + d.off, d.len) != 0) {
+            gw_conn_abort(c);
+            return false;
+        }
+        if (r == HTTP_DONE) {
+            if (chunked)
+                gw_obuf_append(&c->uout, HTTP_CHUNK_LAST, sizeof(HTTP_CHUNK_LAST) - 1);
+            if (c->uin == NULL && (c->uin = malloc(GW_IN_CAP)) == NULL) {
+                gw_conn_abort(c);
+                return false;
+            }
+            c->uin_len = 0;
+            http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->lim, c->rfields, GW_FIELDS);
+            http_parser_set_request_method(&c->rp, c->method);
+            gw_conn_set_state(c, GW_C_RESP_HEAD);
+            return true;
+        }
+        if (r == HTTP_AGAIN)
+            break;
+    }
+    /* Keep only unread bytes: the head was serialized already. */
+    memmove(c->cin, c->cin + c->body_off, c->cin_len - c->body_off);
+    c->cin_len -= c->body_off;
+    c->body_off = 0;
+    return true;
+}
+
+/* The exchange is over: pool the upstream, then the next request or close. */
+static void
+gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
+{
+    if (upstream_reusable && c->ufd >= 0 && c->ubody_off == c->uin_len) {
+        ev_io_stop(&c->w->loop, &c->uio);
+        gw_pool_put(c->w, &c->ep, c->ufd);
+        c->ufd = -1;
+    }
+    gw_upstream_drop(c);
+    gw_snapshot_unref(c->snap);
+    c->snap = NULL;
+    if (c->close_after || !c->keep_alive) {
+        c->close_after = true;
+        gw_conn_set_state(c, GW_C_CLOSING);
+        return;
+    }
+    /* Pipelined bytes start where the request body ended. */
+    memmove(c->cin, c->cin + c->body_off, c->cin_len - c->body_off);
+    c->cin_len -= c->body_off;
+    c->body_off = 0;
+    http_parser_init(&c->p, HTTP_REQUEST, &c->w->lim, c->fields, GW_FIELDS);
+    gw_conn_set_state(c, GW_C_HEAD);
+}
+
+/* ---- response ------------------------------------------------------------------ */
+
+static void
+gw_conn_resp_head(struct gw_conn *c)
+{
+    struct http_response_forward f = {c->minor, c->keep_alive};
+    enum http_result r = http_parse(&c->rp, c->uin, c->uin_len);
+    size_t n = 0;
+
+    if (r == HTTP_AGAIN) {
+        if (c->uin_len == GW_IN_CAP)
+            gw_conn_respond(c, 502, true);
+        return;
+    }
+    if (r == HTTP_ERROR || c->rp.msg.framing == HTTP_BODY_TUNNEL)
+        return gw_conn_respond(c, 502, true);
+    if (c->rp.msg.status < 200) {
+        /* Interim answers are dropped: Expect was answered by the proxy. */
+        memmove(c->uin, c->uin + c->rp.msg.head_len, c->uin_len - c->rp.msg.head_len);
+        c->uin_len -= c->rp.msg.head_len;
+        http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->lim, c->rfields, GW_FIELDS);
+        http_parser_set_request_method(&c->rp, c->method);
+        return;
+    }
+    for (size_t cap = c->rp.msg.head_len + 512; n == 0 && cap < 4 * GW_IN_CAP; cap *= 2) {
+        if (gw_obuf_reserve(&c->cout, cap) != 0)
+            break;
+        n = http_serialize_response(&c->rp.msg, c->uin, &f, c->cout.p + c->cout.len,
+                                    c->cout.cap - c->cout.len, &c->out_framing);
+    }
+    if (n == 0)
+        return gw_conn_respond(c, 502, true);
+    c->cout.len += n;
+    if (c->out_framing == HTTP_BODY_CLOSE)
+        c->close_after = true;
+    http_body_init(&c->rb, &c->rp.msg, &c->w->lim);
+    c->ubody_off = c->rp.msg.head_len;
+    gw_conn_set_state(c, GW_C_RESP_BODY);
+}
+
+/* Response body from uin to cout. Returns false when c was closed. */
+static bool
+gw_conn_resp_body(struct gw_conn *c)
+{
+    bool chunked = c->out_framing == HTTP_BODY_CHUNKED;
+
+    while (gw_obuf_pending(&c->cout) < GW_OUT_HIGH) {
+        struct http_slice d;
+        size_t used;
+        const char *base = c->uin + c->ubody_off;
+        enum http_result r = http_body_step(&c->rb, base, c->uin_len - c->ubody_off, &used, &d);
+
+        c->ubody_off += used;
+        if (r == HTTP_ERROR ||
+            (r == HTTP_DATA && gw_emit(&c->cout, chunked, base + d.off, d.len) != 0)) {
+            gw_conn_abort(c);
+            return false;
+        }
+        if (r == HTTP_DONE) {
+            if (chunked)
+                gw_obuf_append(&c->cout, HTTP_CHUNK_LAST, sizeof(HTTP_CHUNK_LAST) - 1);
+            gw_conn_finish(c, c->rp.msg.keep_alive);
+            return true;
+        }
+        if (r == HTTP_AGAIN)
+            break;
+    }
+    memmove(c->uin, c->uin + c->ubody_off, c->uin_len - c->ubody_off);
+    c->uin_len -= c->ubody_off;
+    c->ubody_off = 0;
+    return true;
+}
+
+/* ---- driving ------------------------------------------------------------------- */
+
+/* Does whatever the buffered bytes allow. Returns false when c was closed. */
+static bool
+gw_conn_step(struct gw_conn *c)
+{
+    for (int i = 0; i < 64; i++) {
+        enum gw_state st = c->st;
+        size_t cin = c->cin_len, uin = c->uin_len, cout = gw_obuf_pending(&c->cout);
+
+        if (st == GW_C_HEAD && c->cin_len > 0)
+            gw_conn_head(c);
+        else if (st == GW_C_REQ_BODY && !gw_conn_req_body(c))
+            return false;
+        else if (st == GW_C_RESP_HEAD && c->uin_len > 0)
+            gw_conn_resp_head(c);
+        else if (st == GW_C_RESP_BODY && !gw_conn_resp_body(c))
+            return false;
+        if (c->st == st && c->cin_len == cin && c->uin_len == uin &&
+            gw_obuf_pending(&c->cout) == cout)
+            break;
+    }
+    return true;
+}
+
+/* Flushes, then waits for exactly the readiness the state needs. */
+static void
+gw_conn_arm(struct gw_conn *c)
+{
+    struct ev_loop *loop = &c->w->loop;
+    unsigned ce = 0, ue = 0;
+
+    if (gw_obuf_flush(&c->cout, c->cfd) != 0)
+        return gw_conn_close(c);
+    if (c->ufd >= 0 && c->st != GW_C_CONNECT && gw_obuf_flush(&c->uout, c->ufd) != 0) {
+        if (c->st == GW_C_RESP_BODY)
+            return gw_conn_abort(c);
+        return gw_conn_upstream_failed(c, false);
+    }
+    if (c->st == GW_C_CLOSING && gw_obuf_pending(&c->cout) == 0)
+        return gw_conn_close(c);
+    if (gw_obuf_pending(&c->cout) > 0)
+        ce |= EV_WRITE;
+    if ((c->st == GW_C_HEAD || c->st == GW_C_REQ_BODY) && c->cin_len < GW_IN_CAP &&
+        gw_obuf_pending(&c->uout) < GW_OUT_HIGH && gw_obuf_pending(&c->cout) < GW_OUT_HIGH)
+        ce |= EV_READ;
+    if (c->ufd >= 0) {
+        if (c->st == GW_C_CONNECT || gw_obuf_pending(&c->uout) > 0)
+            ue |= EV_WRITE;
+        if ((c->st == GW_C_RESP_HEAD || c->st == GW_C_RESP_BODY) &&
+            gw_obuf_pending(&c->cout) < GW_OUT_HIGH && c->uin_len < GW_IN_CAP)
+            ue |= EV_READ;
+        if (c->uio.events != ue || !c->uio.active)
+            ev_io_modify(loop, &c->uio, ue);
+    }
+    if (c->cio.events != ce)
+        ev_io_modify(loop, &c->cio, ce);
+}
+
+static void
+gw_conn_run(struct gw_conn *c)
+{
+    if (gw_conn_step(c))
+        gw_conn_arm(c);
+}
+
+/* ---- events ---------------------------------------------------------------------- */
+
+static void
+gw_conn_on_client(struct ev_loop *loop, struct ev_io *io, unsigned ev)
+{
+    struct gw_conn *c = io->data;
+    ssize_t n;
+
+    (void)loop;
+    if ((ev & EV_READ) && !(c->cio.events & EV_READ))
+        return gw_conn_close(c); /* hang-up or error while not reading */
+    if (ev & EV_READ) {
+        n = recv(c->cfd, c->cin + c->cin_len, GW_IN_CAP - c->cin_len, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            return gw_conn_close(c); /* mid-request EOF: nothing to answer */
+        if (n > 0) {
+            bool first = c->cin_len == 0;
+
+            c->cin_len += (size_t)n;
+            if ((c->st == GW_C_HEAD && first) || c->st == GW_C_REQ_BODY)
+                gw_conn_set_state(c, c->st); /* header-read timeout from the first byte */
+        }
+    }
+    gw_conn_run(c);
+}
+
+/* The upstream closed or failed before any byte of the response. */
+static void
+gw_conn_upstream_failed(struct gw_conn *c, bool connecting)
+{
+    bool again = !c->retried && (gw_method_idempotent(c->method) || c->reused) &&
+                 (connecting || (c->reused && !c->has_body));
+
+    gw_upstream_drop(c);
+    if (!again)
+        return gw_conn_respond(c, 502, false), gw_conn_arm(c);
+    c->retried = true;
+    if (!connecting) {
+        /* The pooled connection was stale; the request has no body, and its
+         * head is still at the start of cin: send it again. */
+        c->uout.off = c->uout.len = 0;
+        http_body_init(&c->b, &c->p.msg, &c->w->lim);
+        if (gw_conn_serialize(c) != 0)
+            return gw_conn_respond(c, 502, true), gw_conn_arm(c);
+    }
+    if (gw_conn_connect(c, false) != 0)
+        return gw_conn_respond(c, 502, false), gw_conn_arm(c);
+    gw_conn_run(c);
+}
+
+static void
+gw_conn_on_connected(struct gw_conn *c)
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+
+    if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
+        return gw_conn_upstream_failed(c, true);
+    gw_conn_set_state(c, GW_C_REQ_BODY);
+    gw_conn_run(c);
+}
+
+static void
+gw_conn_on_upstream(struct ev_loop *loop, struct ev_io *io, unsigned ev)
+{
+    struct gw_conn *c = io->data;
+    ssize_t n;
+
+    (void)loop;
+    if (c->st == GW_C_CONNECT)
+        return gw_conn_on_connected(c);
+    if ((ev & EV_READ) && c->uin != NULL && c->uin_len < GW_IN_CAP) {
+        n = recv(c->ufd, c->uin + c->uin_len, GW_IN_CAP - c->uin_len, 0);
+        if (n > 0) {
+            c->uin_len += (size_t)n;
+            if (c->st == GW_C_RESP_BODY)
+                gw_conn_set_state(c, GW_C_RESP_BODY);
+        } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+            if (c->st == GW_C_RESP_HEAD && c->uin_len == 0)
+                return gw_conn_upstream_failed(c, false);
+            if (c->st == GW_C_RESP_BODY && http_body_eof(&c->rb) == HTTP_DONE) {
+                if (!gw_conn_step(c)) /* what is buffered first */
+                    return;
+                if (c->st == GW_C_RESP_BODY) {
+                    if (c->out_framing == HTTP_BODY_CHUNKED)
+                        gw_obuf_append(&c->cout, HTTP_CHUNK_LAST, sizeof(HTTP_CHUNK_LAST) - 1);
+                    c->close_after |= c->out_framing == HTTP_BODY_CLOSE;
+                    gw_conn_finish(c, false);
+                }
+                return gw_conn_arm(c);
+            }
+            return c->st == GW_C_RESP_HEAD ? (gw_conn_respond(c, 502, true), gw_conn_arm(c))
+                                           : gw_conn_abort(c);
+        }
+    } else if ((ev & EV_READ) && !(c->uio.events & EV_READ)) {
+        return gw_conn_abort(c);
+    }
+    gw_conn_run(c);
+}
+
+static void
+gw_conn_on_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct gw_conn *c = t->data;
+
+    (void)loop;
+    switch (c->st) {
+    case GW_C_CONNECT:
+    case GW_C_RESP_HEAD:
+        gw_conn_respond(c, 504, false);
+        return gw_conn_arm(c);
+    case GW_C_HEAD:
+        if (c->cin_len > 0) {
+            c->keep_alive = false;
+            gw_conn_respond(c, 408, true);
+            return gw_conn_arm(c);
+        }
+        return gw_conn_close(c);
+    default:
+        return gw_conn_close(c);
+    }
+}

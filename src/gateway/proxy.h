@@ -1,0 +1,126 @@
+/*
+ * The gateway data plane: an HTTP/1.1 reverse proxy run by N worker threads
+ * (docs/internals/gateway.md).
+ *
+ * The control thread builds a snapshot (gw_snapshot_new, then fills it:
+ * listening addresses and ports, their listeners, compiled route tables and
+ * every rule's backends resolved to endpoints) and publishes it with
+ * gw_proxy_publish(). A snapshot is immutable once published and reference
+ * counted: each worker holds one reference and each request in flight one
+ * more, so a reload never changes or frees what a request is using.
+ */
+#ifndef METALGATE_GATEWAY_PROXY_H
+#define METALGATE_GATEWAY_PROXY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/arena.h"
+#include "core/ipaddr.h"
+#include "gateway/match.h"
+
+/* One upstream address (an EndpointSlice address and the resolved port). */
+struct gw_endpoint {
+    struct sockaddr_storage sa;
+    socklen_t len;
+};
+
+/*
+ * One weighted backendRef. n_eps == 0: every request given to it is answered
+ * with empty_status (500 when the ref does not resolve, 503 when the Service
+ * has no ready endpoint).
+ */
+struct gw_backend {
+    uint32_t weight;
+    uint16_t empty_status;
+    struct gw_endpoint *eps;
+    uint32_t n_eps;
+};
+
+/* A rule's backends; total_weight 0 (none, or all weights 0) answers 500. */
+struct gw_rule {
+    struct gw_backend *backends;
+    uint32_t n_backends;
+    uint32_t total_weight;
+};
+
+/* An attached HTTPRoute, its rules in the order given to gw_table_build(). */
+struct gw_route {
+    struct gw_rule *rules;
+    uint32_t n_rules;
+};
+
+/* One Gateway listener: routes[i] is the route def i given to its table. */
+struct gw_listener {
+    const char *name; /* "namespace/gateway/listener", for logs */
+    struct gw_table *table;
+    struct gw_route *routes;
+    uint32_t n_routes;
+};
+
+/* The listeners served on one (address, port); select chooses by Host. */
+struct gw_port {
+    struct ip_addr addr;
+    uint16_t port;
+    struct gw_listeners *select;
+    struct gw_listener *listeners;
+    uint32_t n_listeners;
+};
+
+struct gw_snapshot {
+    atomic_uint refs;
+    uint64_t generation;
+    struct gw_port *ports;
+    size_t n_ports;
+    struct arena arena; /* everything above except tables and selects */
+};
+
+/* Fills e with addr and port. */
+void gw_endpoint_set(struct gw_endpoint *e, const struct ip_addr *addr, uint16_t port);
+
+/* A new, empty snapshot with one reference (the caller's); NULL on ENOMEM. */
+struct gw_snapshot *gw_snapshot_new(uint64_t generation);
+/* Takes one more reference; returns s. */
+struct gw_snapshot *gw_snapshot_ref(struct gw_snapshot *s);
+/* Drops one reference; the last one frees the tables, selects and arena. */
+void gw_snapshot_unref(struct gw_snapshot *s);
+/* The port entry for (addr, port), or NULL. */
+const struct gw_port *gw_snapshot_port(const struct gw_snapshot *s, const struct ip_addr *addr,
+                                       uint16_t port);
+
+/* Client and upstream limits of the workers (milliseconds; bytes). */
+struct gw_proxy_opts {
+    unsigned workers;           /* 0 = number of CPUs (or METALGATE_WORKERS) */
+    uint32_t header_timeout_ms; /* a request head must arrive within this (slowloris) */
+    uint32_t idle_timeout_ms;   /* an idle keep-alive client connection is closed */
+    uint32_t connect_timeout_ms;
+    uint32_t upstream_timeout_ms; /* no response head by then: 504 */
+};
+
+void gw_proxy_opts_default(struct gw_proxy_opts *o);
+
+struct gw_proxy;
+
+/* Starts the worker threads (no listener until a snapshot is published).
+ * Returns NULL with errno set. Call from the thread whose signal mask the
+ * workers should inherit. */
+struct gw_proxy *gw_proxy_start(const struct gw_proxy_opts *o);
+
+/*
+ * Hands snapshot s to every worker (each gets its own reference; the caller
+ * keeps its own). Workers open listening sockets for new ports, close those
+ * of ports that are gone, and route new requests with s; requests in flight
+ * finish with the snapshot they started with.
+ */
+void gw_proxy_publish(struct gw_proxy *p, struct gw_snapshot *s);
+
+/* Stops and joins the workers, closing every connection. NULL is fine. */
+void gw_proxy_stop(struct gw_proxy *p);
+
+/* Number of worker threads running. */
+unsigned gw_proxy_workers(const struct gw_proxy *p);
+
+#endif

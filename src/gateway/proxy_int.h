@@ -1,0 +1,130 @@
+/* The proxy's worker and connection state, shared by worker.c, conn.c and
+ * upstream.c. Internal. */
+#ifndef METALGATE_GATEWAY_PROXY_INT_H
+#define METALGATE_GATEWAY_PROXY_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/evloop.h"
+#include "gateway/proxy.h"
+#include "http/http.h"
+
+#define GW_IN_CAP (64u * 1024)   /* client and upstream read buffers */
+#define GW_OUT_HIGH (256u * 1024) /* stop reading a side once this much waits to be written */
+#define GW_FIELDS 100
+#define GW_POOL_MAX 256 /* idle upstream connections per worker */
+
+/* A listening socket of one worker. */
+struct gw_lsock {
+    int fd;
+    struct ev_io io;
+    struct ip_addr addr;
+    uint16_t port;
+    struct gw_worker *w;
+    struct gw_lsock *next;
+};
+
+struct gw_idle {
+    struct gw_endpoint ep;
+    int fd;
+};
+
+struct gw_conn;
+
+struct gw_worker {
+    struct gw_proxy *proxy;
+    unsigned index;
+    pthread_t thread;
+    struct ev_loop loop;
+    int evfd; /* eventfd: a snapshot is pending, or stop */
+    struct ev_io evio;
+    _Atomic(struct gw_snapshot *) pending;
+    atomic_bool stop;
+    struct gw_snapshot *snap; /* the one new requests use */
+    struct gw_lsock *lsocks;
+    struct gw_idle pool[GW_POOL_MAX];
+    size_t npool;
+    struct gw_conn *conns; /* every open client connection */
+    struct gw_scratch *scratch;
+    struct http_limits lim;
+    uint64_t rng;
+    uint32_t rr;
+};
+
+struct gw_proxy {
+    struct gw_proxy_opts o;
+    unsigned n;
+    struct gw_worker *w;
+};
+
+/* An output buffer: bytes [off, len) wait to be written. */
+struct gw_obuf {
+    char *p;
+    size_t off, len, cap;
+};
+
+enum gw_state {
+    GW_C_HEAD = 0,  /* reading a request head */
+    GW_C_CONNECT,   /* upstream connecting; uout holds the head */
+    GW_C_REQ_BODY,  /* streaming the request body upstream */
+    GW_C_RESP_HEAD, /* waiting for the response head */
+    GW_C_RESP_BODY, /* streaming the response to the client */
+    GW_C_CLOSING,   /* writing what is left, then closing */
+};
+
+struct gw_conn {
+    struct gw_worker *w;
+    struct gw_conn *prev, *next;
+    int cfd, ufd;
+    struct ev_io cio, uio;
+    struct ev_timer timer;
+    enum gw_state st;
+    struct ip_addr laddr;
+    uint16_t lport;
+    char peer[IP_STRLEN];
+    /* client side */
+    char *cin;
+    size_t cin_len, body_off;
+    struct http_parser p;
+    struct http_body b;
+    enum http_method method;
+    uint8_t minor;
+    bool keep_alive, has_body, sent_100, close_after;
+    /* upstream side */
+    char *uin;
+    size_t uin_len, ubody_off;
+    struct http_parser rp;
+    struct http_body rb;
+    enum http_framing out_framing;
+    struct gw_snapshot *snap; /* the request's reference */
+    const struct gw_backend *be;
+    struct gw_endpoint ep;
+    bool reused, retried;
+    struct gw_obuf cout, uout;
+    struct http_field fields[GW_FIELDS];
+    struct http_field rfields[GW_FIELDS];
+};
+
+/* conn.c */
+void gw_conn_accept(struct gw_worker *w, int fd, const struct gw_lsock *ls);
+void gw_conn_close(struct gw_conn *c);
+
+/* upstream.c: the per-worker keep-alive pool and connecting */
+int gw_pool_take(struct gw_worker *w, const struct gw_endpoint *ep);
+void gw_pool_put(struct gw_worker *w, const struct gw_endpoint *ep, int fd);
+void gw_pool_close_all(struct gw_worker *w);
+/* Starts a non-blocking connect; returns the fd or -1. */
+int gw_upstream_connect(const struct gw_endpoint *ep);
+/* Chooses a backendRef by weight, NULL when the rule has none (500). */
+const struct gw_backend *gw_pick_backend(struct gw_worker *w, const struct gw_rule *r);
+
+/* obuf helpers */
+int gw_obuf_reserve(struct gw_obuf *b, size_t n);
+int gw_obuf_append(struct gw_obuf *b, const void *p, size_t n);
+size_t gw_obuf_pending(const struct gw_obuf *b);
+/* Writes what it can; returns 0, or -1 on a write error other than EAGAIN. */
+int gw_obuf_flush(struct gw_obuf *b, int fd);
+void gw_obuf_free(struct gw_obuf *b);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * Upstream side helpers: the per-worker keep-alive pool (no locks: one pool
+ * per worker thread), non-blocking connects, weighted backend choice, and
+ * output buffers.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gateway/proxy_int.h"
+
+static bool
+gw_ep_equal(const struct gw_endpoint *a, const struct gw_endpoint *b)
+{
+    return a->len == b->len && memcmp(&a->sa, &b->sa, a->len) == 0;
+}
+
+/* An idle pooled connection is usable when it has nothing to read and is
+ * not closed: a peek that would block. */
+static bool
+gw_idle_alive(int fd)
+{
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+int
+gw_pool_take(struct gw_worker *w, const struct gw_endpoint *ep)
+{
+    /* Newest first: the most recently used connection is the least likely to
+     * have been closed by the upstream's idle timeout. */
+    for (size_t i = w->npool; i-- > 0;) {
+        int fd;
+
+        if (!gw_ep_equal(&w->pool[i].ep, ep))
+            continue;
+        fd = w->pool[i].fd;
+        memmove(&w->pool[i], &w->pool[i + 1], (w->npool - i - 1) * sizeof(w->pool[0]));
+        w->npool--;
+        if (gw_idle_alive(fd))
+            return fd;
+        close(fd);
+    }
+    return -1;
+}
+
+void
+gw_pool_put(struct gw_worker *w, const struct gw_endpoint *ep, int fd)
+{
+    if (w->npool == GW_POOL_MAX) {
+        close(w->pool[0].fd);
+        memmove(&w->pool[0], &w->pool[1], (w->npool - 1) * sizeof(w->pool[0]));
+        w->npool--;
+    }
+    w->pool[w->npool].ep = *ep;
+    w->pool[w->npool].fd = fd;
+    w->npool++;
+}
+
+void
+gw_pool_close_all(struct gw_worker *w)
+{
+    for (size_t i = 0; i < w->npool; i++)
+        close(w->pool[i].fd);
+    w->npool = 0;
+}
+
+int
+gw_upstream_connect(const struct gw_endpoint *ep)
+{
+    int one = 1;
+    int fd = socket(ep->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(fd, (const struct sockaddr *)&ep->sa, ep->len) != 0 && errno != EINPROGRESS) {
+        int e = errno;
+
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* xorshift64: weights need a cheap, per-thread, unbiased-enough draw. */
+static uint64_t
+gw_rand(struct gw_worker *w)
+{
+    uint64_t x = w->rng;
+
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    w->rng = x;
+    return x;
+}
+
+const struct gw_backend *
+gw_pick_backend(struct gw_worker *w, const struct gw_rule *r)
+{
+    uint64_t n;
+
+    if (r->total_weight == 0)
+        return NULL;
+    if (r->n_backends == 1)
+        return &r->backends[0];
+    n = gw_rand(w) % r->total_weight;
+    for (uint32_t i = 0; i < r->n_backends; i++) {
+        if (n < r->backends[i].weight)
+            return &r->backends[i];
+        n -= r->backends[i].weight;
+    }
+    return &r->backends[r->n_backends - 1];
+}
+
+/* ---- output buffers ----------------------------------------------------- */
+
+int
+gw_obuf_reserve(struct gw_obuf *b, size_t n)
+{
+    size_t cap;
+    char *p;
+
+    if (b->off == b->len)
+        b->off = b->len = 0;
+    if (b->cap - b->len >= n)
+        return 0;
+    if (b->off > 0) {
+        memmove(b->p, b->p + b->off, b->len - b->off);
+        b->len -= b->off;
+        b->off = 0;
+        if (b->cap - b->len >= n)
+            return 0;
+    }
+    cap = b->cap ? b->cap : 4096;
+    while (cap - b->len < n)
+        cap *= 2;
+    p = realloc(b->p, cap);
+    if (p == NULL)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+int
+gw_obuf_append(struct gw_obuf *b, const void *p, size_t n)
+{
+    if (gw_obuf_reserve(b, n) != 0)
+        return -1;
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+size_t
+gw_obuf_pending(const struct gw_obuf *b)
+{
+    return b->len - b->off;
+}
+
+int
+gw_obuf_flush(struct gw_obuf *b, int fd)
+{
+    while (b->off < b->len) {
+        ssize_t n = send(fd, b->p + b->off, b->len - b->off, MSG_NOSIGNAL);
+
+        if (n < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+        b->off += (size_t)n;
+    }
+    b->off = b->len = 0;
+    return 0;
+}
+
+void
+gw_obuf_free(struct gw_obuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->off = b->len = b->cap = 0;
+}

@@ -1,0 +1,557 @@
+/*
+ * The gateway data plane seen from the control thread: builds a snapshot of
+ * a generation (Gateways of our class, their HTTP listeners on the addresses
+ * the plan gave them, the HTTPRoutes attached to each listener compiled into
+ * route tables, every backendRef resolved to the ready endpoints of its
+ * Service) and hands it to the worker threads (gateway/proxy.h).
+ *
+ * Attachment is decided here from the objects: a parentRef naming one of our
+ * Gateways (and the listener by sectionName and/or port when given), allowed
+ * by the listener's allowedRoutes (namespaces Same/All/Selector, kinds). The
+ * hostname intersection is gw_table_build()'s.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "gateway/proxy.h"
+#include "manifest/types_core.h"
+#include "manifest/types_gateway.h"
+#include "runtime/internal.h"
+
+#define RT_GW_CONTROLLER "metalgate.io/gateway-controller"
+
+/* One HTTP listener on one address, while collecting. */
+struct rt_gw_lst {
+    struct ip_addr addr;
+    uint16_t port;
+    const struct mf_object *gw;
+    const struct mf_gw_listener *l;
+};
+
+struct rt_gw_build {
+    const struct mf_set *set;
+    struct gw_snapshot *snap;
+    struct arena tmp; /* route definitions, freed once the tables are built */
+};
+
+static bool
+rt_str_is(const struct mf_str *s, const char *v)
+{
+    return s->v != NULL && strcmp(s->v, v) == 0;
+}
+
+/* Either absent or equal. */
+static bool
+rt_str_default(const struct mf_str *s, const char *dflt)
+{
+    return s->v == NULL || strcmp(s->v, dflt) == 0;
+}
+
+static const struct mf_object *
+rt_find(const struct mf_set *set, enum mf_kind_id id, const char *ns, const char *name)
+{
+    size_t cur = 0;
+    const struct mf_object *o;
+
+    while ((o = mf_set_next(set, id, &cur)) != NULL)
+        if (strcmp(o->name, name) == 0 && (ns == NULL || (o->ns && strcmp(o->ns, ns) == 0)))
+            return o;
+    return NULL;
+}
+
+static bool
+rt_gw_ours(const struct mf_set *set, const struct mf_gateway *g)
+{
+    const struct mf_object *c;
+    const struct mf_gatewayclass *gc;
+
+    if (g->spec == NULL || g->spec->gateway_class_name.v == NULL)
+        return false;
+    c = rt_find(set, MF_KIND_GATEWAYCLASS, NULL, g->spec->gateway_class_name.v);
+    gc = c ? c->body : NULL;
+    return gc != NULL && gc->spec != NULL && rt_str_is(&gc->spec->controller_name, RT_GW_CONTROLLER);
+}
+
+/* ---- attachment --------------------------------------------------------- */
+
+static bool
+rt_gw_ns_allowed(const struct mf_set *set, const struct mf_object *gw,
+                 const struct mf_gw_listener *l, const char *route_ns)
+{
+    const struct mf_gw_route_namespaces *rn =
+        l->allowed_routes ? l->allowed_routes->namespaces : NULL;
+    const struct mf_object *ns;
+
+    if (rn == NULL || rt_str_default(&rn->from, "Same"))
+        return strcmp(gw->ns, route_ns) == 0;
+    if (rt_str_is(&rn->from, "All"))
+        return true;
+    if (!rt_str_is(&rn->from, "Selector") || rn->selector == NULL)
+        return false;
+    ns = rt_find(set, MF_KIND_NAMESPACE, NULL, route_ns);
+    return ns != NULL && mf_label_selector_matches(rn->selector, &ns->meta.labels);
+}
+
+static bool
+rt_gw_kind_allowed(const struct mf_gw_listener *l)
+{
+    const struct mf_list *k = l->allowed_routes ? &l->allowed_routes->kinds : NULL;
+
+    if (k == NULL || k->n == 0)
+        return true;
+    for (uint32_t i = 0; i < k->n; i++) {
+        const struct mf_gw_route_kind *rk = MF_LIST_AT(*k, struct mf_gw_route_kind, i);
+        if (rt_str_is(&rk->kind, "HTTPRoute") && rt_str_default(&rk->group, MF_GW_GROUP))
+            return true;
+    }
+    return false;
+}
+
+static bool
+rt_gw_attached(const struct mf_set *set, const struct mf_object *route,
+               const struct rt_gw_lst *x)
+{
+    const struct mf_httproute *r = route->body;
+
+    if (r->spec == NULL || !rt_gw_kind_allowed(x->l) ||
+        !rt_gw_ns_allowed(set, x->gw, x->l, route->ns))
+        return false;
+    for (uint32_t i = 0; i < r->spec->parent_refs.n; i++) {
+        const struct mf_gw_parent_ref *p =
+            MF_LIST_AT(r->spec->parent_refs, struct mf_gw_parent_ref, i);
+        const char *ns = p->namespace.v ? p->namespace.v : route->ns;
+
+        if (!rt_str_default(&p->group, MF_GW_GROUP) || !rt_str_default(&p->kind, "Gateway") ||
+            strcmp(ns, x->gw->ns) != 0 || !rt_str_is(&p->name, x->gw->name))
+            continue;
+        if (p->section_name.v != NULL && !rt_str_is(&p->section_name, x->l->name.v))
+            continue;
+        if (p->port.set && p->port.v != x->port)
+            continue;
+        return true;
+    }
+    return false;
+}
+
+/* ---- route definitions -------------------------------------------------- */
+
+static int64_t
+rt_gw_created(const struct mf_object *o)
+{
+    struct tm tm = {0};
+    const char *s = o->meta.creation_timestamp.v;
+    const char *end;
+
+    if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+        return 0;
+    return (int64_t)timegm(&tm);
+}
+
+static struct gw_kv_match *
+rt_gw_kvs(struct arena *a, const struct mf_list *l)
+{
+    struct gw_kv_match *v = arena_alloc(a, (l->n ? l->n : 1) * sizeof(*v));
+
+    for (uint32_t i = 0; v != NULL && i < l->n; i++) {
+        const struct mf_http_value_match *m = MF_LIST_AT(*l, struct mf_http_value_match, i);
+        v[i].type = rt_str_is(&m->type, "RegularExpression") ? GW_VALUE_REGEX : GW_VALUE_EXACT;
+        v[i].name = m->name.v ? m->name.v : "";
+        v[i].value = m->value.v ? m->value.v : "";
+    }
+    return v;
+}
+
+static int
+rt_gw_match(struct arena *a, const struct mf_http_route_match *m, struct gw_match_def *d)
+{
+    if (m->path != NULL) {
+        d->path_type = rt_str_is(&m->path->type, "Exact")               ? GW_PATH_EXACT
+                       : rt_str_is(&m->path->type, "RegularExpression") ? GW_PATH_REGEX
+                                                                        : GW_PATH_PREFIX;
+        d->path = m->path->value.v;
+    }
+    if (m->method.v != NULL)
+        d->method = http_method_parse(m->method.v, m->method.len);
+    d->headers = rt_gw_kvs(a, &m->headers);
+    d->n_headers = m->headers.n;
+    d->queries = rt_gw_kvs(a, &m->query_params);
+    d->n_queries = m->query_params.n;
+    return d->headers && d->queries ? 0 : -1;
+}
+
+static int
+rt_gw_rule_def(struct arena *a, const struct mf_http_rule *r, struct gw_rule_def *d)
+{
+    struct gw_match_def *m = arena_alloc(a, (r->matches.n ? r->matches.n : 1) * sizeof(*m));
+
+    if (m == NULL)
+        return -1;
+    for (uint32_t i = 0; i < r->matches.n; i++)
+        if (rt_gw_match(a, MF_LIST_AT(r->matches, struct mf_http_route_match, i), &m[i]) != 0)
+            return -1;
+    d->matches = m;
+    d->n_matches = r->matches.n;
+    return 0;
+}
+
+/* The route as the table builder sees it. A route without rules gets the
+ * CRD default: one rule, PathPrefix "/" and no backend. */
+static int
+rt_gw_route_def(struct arena *a, const struct mf_object *o, struct gw_route_def *d)
+{
+    const struct mf_httproute_spec *sp = ((const struct mf_httproute *)o->body)->spec;
+    const char **hosts = arena_alloc(a, (sp->hostnames.n + 1) * sizeof(*hosts));
+    struct gw_rule_def *rules = arena_alloc(a, (sp->rules.n + 1) * sizeof(*rules));
+
+    if (hosts == NULL || rules == NULL)
+        return -1;
+    for (uint32_t i = 0; i < sp->hostnames.n; i++)
+        hosts[i] = MF_LIST_AT(sp->hostnames, struct mf_str, i)->v;
+    for (uint32_t i = 0; i < sp->rules.n; i++)
+        if (rt_gw_rule_def(a, MF_LIST_AT(sp->rules, struct mf_http_rule, i), &rules[i]) != 0)
+            return -1;
+    d->ns = o->ns;
+    d->name = o->name;
+    d->created = rt_gw_created(o);
+    d->hostnames = hosts;
+    d->n_hostnames = sp->hostnames.n;
+    d->rules = rules;
+    d->n_rules = sp->rules.n ? sp->rules.n : 1;
+    return 0;
+}
+
+/* ---- backends ------------------------------------------------------------- */
+
+static bool
+rt_gw_endpoint_ready(const struct mf_endpoint *e)
+{
+    return e->conditions == NULL || !e->conditions->ready.set || e->conditions->ready.v;
+}
+
+/* The port an EndpointSlice gives the Service port sp: the slice port of the
+ * same name (Kubernetes resolves targetPort names into it); 0 when none. */
+static uint16_t
+rt_gw_slice_port(const struct mf_endpointslice *es, const struct mf_service_port *sp)
+{
+    const char *name = sp->name.v ? sp->name.v : "";
+
+    for (uint32_t i = 0; i < es->ports.n; i++) {
+        const struct mf_endpoint_port *p = MF_LIST_AT(es->ports, struct mf_endpoint_port, i);
+        if (strcmp(p->name.v ? p->name.v : "", name) == 0 && p->port.set)
+            return (uint16_t)p->port.v;
+    }
+    if (sp->target_port.set && sp->target_port.is_int && sp->target_port.i > 0)
+        return (uint16_t)sp->target_port.i;
+    if (!sp->target_port.set || (sp->target_port.is_int && sp->target_port.i == 0) ||
+        (!sp->target_port.is_int && sp->target_port.s.len == 0))
+        return (uint16_t)sp->port.v;
+    return 0;
+}
+
+static int
+rt_gw_add_endpoint(struct gw_endpoint **v, uint32_t *n, const struct mf_str *addr,
+                   uint16_t port)
+{
+    struct ip_addr a;
+    struct gw_endpoint *nv;
+
+    if (ip_parse(addr->v, addr->len, &a) != 0)
+        return 0;
+    nv = realloc(*v, (*n + 1) * sizeof(**v));
+    if (nv == NULL)
+        return -1;
+    *v = nv;
+    gw_endpoint_set(&nv[(*n)++], &a, port);
+    return 0;
+}
+
+/* Every ready endpoint address of the Service's EndpointSlices for port sp. */
+static int
+rt_gw_endpoints(const struct mf_set *set, const struct mf_object *svc,
+                const struct mf_service_port *sp, struct gw_endpoint **v, uint32_t *n)
+{
+    size_t cur = 0;
+    const struct mf_object *o;
+
+    while ((o = mf_set_next(set, MF_KIND_ENDPOINTSLICE, &cur)) != NULL) {
+        const struct mf_endpointslice *es = o->body;
+        uint16_t port;
+
+        if (o->ns == NULL || strcmp(o->ns, svc->ns) != 0 || es->service_name.v == NULL ||
+            strcmp(es->service_name.v, svc->name) != 0 || es->addr_type == MF_ADDR_FQDN ||
+            (port = rt_gw_slice_port(es, sp)) == 0)
+            continue;
+        for (uint32_t i = 0; i < es->endpoints.n; i++) {
+            const struct mf_endpoint *e = MF_LIST_AT(es->endpoints, struct mf_endpoint, i);
+            for (uint32_t j = 0; rt_gw_endpoint_ready(e) && j < e->addresses.n; j++)
+                if (rt_gw_add_endpoint(v, n, MF_LIST_AT(e->addresses, struct mf_str, j),
+                                       port) != 0)
+                    return -1;
+        }
+    }
+    return 0;
+}
+
+static const struct mf_service_port *
+rt_gw_service_port(const struct mf_object *svc, int64_t port)
+{
+    const struct mf_service *s = svc->body;
+
+    for (uint32_t i = 0; s->spec != NULL && i < s->spec->ports.n; i++) {
+        const struct mf_service_port *p = MF_LIST_AT(s->spec->ports, struct mf_service_port, i);
+        if (p->port.v == port)
+            return p;
+    }
+    return NULL;
+}
+
+/* Resolves one backendRef: 500 when it names nothing we can serve (another
+ * kind, another namespace: ReferenceGrant is not checked yet, a missing
+ * Service or port), 503 when the Service has no ready endpoint. */
+static int
+rt_gw_backend(struct rt_gw_build *b, const char *route_ns, const struct mf_http_backend_ref *r,
+              struct gw_backend *out)
+{
+    const struct mf_object *svc;
+    const struct mf_service_port *sp;
+    struct gw_endpoint *v = NULL;
+    uint32_t n = 0;
+
+    out->weight = r->weight.set ? (uint32_t)r->weight.v : MF_GW_DEFAULT_WEIGHT;
+    out->empty_status = 500;
+    if (!rt_str_default(&r->group, "") || !rt_str_default(&r->kind, "Service") ||
+        (r->namespace.v != NULL && strcmp(r->namespace.v, route_ns) != 0) || r->name.v == NULL)
+        return 0;
+    svc = rt_find(b->set, MF_KIND_SERVICE, route_ns, r->name.v);
+    sp = svc && r->port.set ? rt_gw_service_port(svc, r->port.v) : NULL;
+    if (sp == NULL)
+        return 0;
+    out->empty_status = 503;
+    if (rt_gw_endpoints(b->set, svc, sp, &v, &n) != 0) {
+        free(v);
+        return -1;
+    }
+    if (n > 0 && (out->eps = arena_alloc(&b->snap->arena, n * sizeof(*v))) != NULL) {
+        memcpy(out->eps, v, n * sizeof(*v));
+        out->n_eps = n;
+    }
+    free(v);
+    return n > 0 && out->eps == NULL ? -1 : 0;
+}
+
+/* ---- listeners and ports ----------------------------------------------------- */
+
+static int
+rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, struct gw_route *out)
+{
+    const struct mf_httproute_spec *sp = ((const struct mf_httproute *)o->body)->spec;
+    uint32_t n = sp->rules.n ? sp->rules.n : 1;
+
+    out->rules = arena_alloc(&b->snap->arena, n * sizeof(*out->rules));
+    if (out->rules == NULL)
+        return -1;
+    out->n_rules = n;
+    for (uint32_t i = 0; i < sp->rules.n; i++) {
+        const struct mf_http_rule *r = MF_LIST_AT(sp->rules, struct mf_http_rule, i);
+        struct gw_rule *g = &out->rules[i];
+
+        g->backends = arena_alloc(&b->snap->arena, (r->backend_refs.n + 1) * sizeof(*g->backends));
+        if (g->backends == NULL)
+            return -1;
+        g->n_backends = r->backend_refs.n;
+        for (uint32_t j = 0; j < r->backend_refs.n; j++) {
+            if (rt_gw_backend(b, o->ns, MF_LIST_AT(r->backend_refs, struct mf_http_backend_ref, j),
+                              &g->backends[j]) != 0)
+                return -1;
+            g->total_weight += g->backends[j].weight;
+        }
+    }
+    return 0;
+}
+
+/* Compiles the routes attached to listener x into out. */
+static int
+rt_gw_listener(struct rt_gw_build *b, const struct rt_gw_lst *x, struct gw_listener *out)
+{
+    size_t cur = 0, n = 0, cap = 16;
+    const struct mf_object *o;
+    struct gw_route_def *defs = arena_alloc(&b->tmp, cap * sizeof(*defs));
+    struct gw_table_options opt = {x->l->hostname.v, false};
+
+    out->name = arena_printf(&b->snap->arena, "%s/%s/%s", x->gw->ns, x->gw->name, x->l->name.v);
+    while (defs != NULL && (o = mf_set_next(b->set, MF_KIND_HTTPROUTE, &cur)) != NULL) {
+        if (!rt_gw_attached(b->set, o, x))
+            continue;
+        if (n == cap) {
+            struct gw_route_def *nd = arena_alloc(&b->tmp, 2 * cap * sizeof(*defs));
+            if (nd != NULL)
+                memcpy(nd, defs, cap * sizeof(*defs));
+            defs = nd;
+            cap *= 2;
+            if (defs == NULL)
+                break;
+        }
+        if (rt_gw_route_def(&b->tmp, o, &defs[n]) != 0)
+            return -1;
+        n++;
+    }
+    if (defs == NULL || out->name == NULL)
+        return -1;
+    out->routes = arena_alloc(&b->snap->arena, (n + 1) * sizeof(*out->routes));
+    if (out->routes == NULL)
+        return -1;
+    out->n_routes = (uint32_t)n;
+    for (size_t i = 0, k = 0; i < n; i++) {
+        while ((o = mf_set_next(b->set, MF_KIND_HTTPROUTE, &k)) != NULL &&
+               !rt_gw_attached(b->set, o, x))
+            ;
+        if (o == NULL || rt_gw_route(b, o, &out->routes[i]) != 0)
+            return -1;
+    }
+    out->table = gw_table_build(&opt, defs, n, NULL);
+    return out->table != NULL ? 0 : -1;
+}
+
+/* Every HTTP listener of our Gateways, once per address the plan gave. */
+static int
+rt_gw_collect(const struct mf_set *set, const struct plan *plan, struct rt_gw_lst **v,
+              size_t *n)
+{
+    for (size_t i = 0; i < plan->nservices; i++) {
+        const struct plan_service *ps = &plan->services[i];
+        const struct mf_object *o;
+        const struct mf_gateway *g;
+
+        if (strcmp(ps->kind, "Gateway") != 0 || ps->status != PLAN_ALLOCATED ||
+            (o = rt_find(set, MF_KIND_GATEWAY, ps->ns, ps->name)) == NULL)
+            continue;
+        g = o->body;
+        if (!rt_gw_ours(set, g))
+            continue;
+        for (size_t a = 0; a < ps->nips; a++) {
+            for (uint32_t j = 0; j < g->spec->listeners.n; j++) {
+                const struct mf_gw_listener *l =
+                    MF_LIST_AT(g->spec->listeners, struct mf_gw_listener, j);
+                struct rt_gw_lst *nv;
+
+                if (l->protocol.v == NULL || strcasecmp(l->protocol.v, "HTTP") != 0 ||
+                    !l->port.set || l->port.v < 1 || l->port.v > 65535)
+                    continue;
+                if ((nv = realloc(*v, (*n + 1) * sizeof(**v))) == NULL)
+                    return -1;
+                *v = nv;
+                nv[(*n)++] = (struct rt_gw_lst){ps->ips[a], (uint16_t)l->port.v, o, l};
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+rt_gw_port(struct rt_gw_build *b, const struct rt_gw_lst *v, size_t n, size_t first,
+           struct gw_port *out)
+{
+    const char *hosts[64];
+    size_t k = 0;
+
+    out->addr = v[first].addr;
+    out->port = v[first].port;
+    for (size_t i = first; i < n; i++)
+        if (v[i].port == out->port && ip_addr_equal(&v[i].addr, &out->addr))
+            k++;
+    out->listeners = arena_alloc(&b->snap->arena, k * sizeof(*out->listeners));
+    if (out->listeners == NULL)
+        return -1;
+    for (size_t i = first; i < n && out->n_listeners < 64; i++) {
+        if (v[i].port != out->port || !ip_addr_equal(&v[i].addr, &out->addr))
+            continue;
+        hosts[out->n_listeners] = v[i].l->hostname.v;
+        if (rt_gw_listener(b, &v[i], &out->listeners[out->n_listeners++]) != 0)
+            return -1;
+    }
+    out->select = gw_listeners_build(hosts, out->n_listeners);
+    return out->select != NULL ? 0 : -1;
+}
+
+static bool
+rt_gw_seen(const struct rt_gw_lst *v, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (v[j].port == v[i].port && ip_addr_equal(&v[j].addr, &v[i].addr))
+            return true;
+    return false;
+}
+
+static int
+rt_gw_fill(struct rt_gw_build *b, const struct plan *plan)
+{
+    struct rt_gw_lst *v = NULL;
+    size_t n = 0, nports = 0;
+    int rc = rt_gw_collect(b->set, plan, &v, &n);
+
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        nports += !rt_gw_seen(v, i);
+    if (rc == 0 && nports > 0) {
+        b->snap->ports = arena_alloc(&b->snap->arena, nports * sizeof(*b->snap->ports));
+        rc = b->snap->ports ? 0 : -1;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (rt_gw_seen(v, i))
+            continue;
+        /* Counted before the build so that a failure frees what was built. */
+        rc = rt_gw_port(b, v, n, i, &b->snap->ports[b->snap->n_ports++]);
+    }
+    free(v);
+    return rc;
+}
+
+struct gw_snapshot *
+rt_gateway_build(const struct mf_set *set, const struct plan *plan, uint64_t generation)
+{
+    struct rt_gw_build b = {set, gw_snapshot_new(generation), {0}};
+
+    if (b.snap == NULL)
+        return NULL;
+    arena_init(&b.tmp, 64 * 1024, 0);
+    if (rt_gw_fill(&b, plan) != 0) {
+        gw_snapshot_unref(b.snap);
+        b.snap = NULL;
+    }
+    arena_free(&b.tmp);
+    return b.snap;
+}
+
+/* ---- the workers ------------------------------------------------------------- */
+
+int
+rt_gateway_start(struct runtime *rt)
+{
+    struct gw_proxy_opts o;
+
+    gw_proxy_opts_default(&o);
+    rt->proxy = gw_proxy_start(&o);
+    if (rt->proxy == NULL)
+        return -1;
+    log_info("gateway", "%u worker threads", gw_proxy_workers(rt->proxy));
+    return 0;
+}
+
+void
+rt_gateway_apply(struct runtime *rt, const struct rt_generation *g)
+{
+    if (rt->proxy == NULL || g->gw == NULL)
+        return;
+    gw_proxy_publish(rt->proxy, g->gw);
+    log_info("gateway", "configuration %llu: %zu listening addresses",
+             (unsigned long long)g->number, g->gw->n_ports);
+}
+
+void
+rt_gateway_stop(struct runtime *rt)
+{
+    gw_proxy_stop(rt->proxy);
+    rt->proxy = NULL;
+}
