@@ -67,13 +67,17 @@ def metalgate_ready(binary):
     return p.returncode == 0
 
 
-def metalgate_manifests(path, n, peer_address):
+PER_FILE = 20000  # Services per file: metalgate refuses files over 64 MiB
+
+
+def metalgate_manifests(directory, n, peer_address):
     """N LoadBalancer Services, each with a serving endpoint on node-a (so the
     plan announces it), one pool large enough, one BGPPeer, one
-    BGPAdvertisement, the Node. Written in one file."""
+    BGPAdvertisement, the Node; PER_FILE Services per file."""
     bits = max(8, (n - 1).bit_length())
     pool = ipaddress.ip_network(f"100.64.0.0/{32 - bits}")
-    with open(path, "w") as f:
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "site.yaml"), "w") as f:
         f.write("apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n"
                 f"  name: bench\n  namespace: metallb-system\nspec:\n  addresses:\n  - {pool}\n---\n"
                 "apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata:\n"
@@ -81,16 +85,22 @@ def metalgate_manifests(path, n, peer_address):
                 "apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata:\n  name: router\n"
                 f"  namespace: metallb-system\nspec:\n  peerAddress: {peer_address}\n"
                 f"  peerASN: {ROUTER_AS}\n  myASN: {NODE_AS}\n---\n"
-                "apiVersion: v1\nkind: Node\nmetadata:\n  name: node-a\n---\n")
-        for i in range(n):
-            ns = f"ns-{i % 100}"
-            f.write(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\n"
-                    "spec:\n  type: LoadBalancer\n  ports:\n  - port: 80\n---\n"
-                    "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n"
-                    f"  name: svc-{i}-1\n  namespace: {ns}\n  labels:\n"
-                    f"    kubernetes.io/service-name: svc-{i}\naddressType: IPv4\n"
-                    "endpoints:\n- addresses: [10.0.0.1]\n  conditions: {ready: true}\n"
-                    "  nodeName: node-a\nports:\n- port: 8080\n---\n")
+                "apiVersion: v1\nkind: Node\nmetadata:\n  name: node-a\n")
+    for start in range(0, n, PER_FILE):
+        with open(os.path.join(directory, f"services-{start // PER_FILE:04d}.yaml"), "w") as f:
+            _services(f, start, min(n, start + PER_FILE))
+
+
+def _services(f, start, end):
+    for i in range(start, end):
+        ns = f"ns-{i % 100}"
+        f.write(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\n"
+                "spec:\n  type: LoadBalancer\n  ports:\n  - port: 80\n---\n"
+                "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n"
+                f"  name: svc-{i}-1\n  namespace: {ns}\n  labels:\n"
+                f"    kubernetes.io/service-name: svc-{i}\naddressType: IPv4\n"
+                "endpoints:\n- addresses: [10.0.0.1]\n  conditions: {ready: true}\n"
+                "  nodeName: node-a\nports:\n- port: 8080\n---\n")
 
 
 class Speaker:
@@ -120,7 +130,7 @@ class Speaker:
         else:
             self.dir = os.path.join(node.ns.workdir, "metalgate")
             os.makedirs(os.path.join(self.dir, "state"), exist_ok=True)
-            metalgate_manifests(os.path.join(self.dir, "site.yaml"), n, node.router_v4)
+            metalgate_manifests(os.path.join(self.dir, "manifests"), n, node.router_v4)
 
     def go(self):
         if self.kind == "gobgp":
@@ -129,7 +139,7 @@ class Speaker:
         elif self.kind == "frr":
             self.daemon.start(write=False, wait=False)
         else:
-            p = self.node.ns.spawn([self.metalgate, "run", "-f", os.path.join(self.dir, "site.yaml"),
+            p = self.node.ns.spawn([self.metalgate, "run", "-f", os.path.join(self.dir, "manifests"),
                                     "--node", "node-a", "--state", os.path.join(self.dir, "state"),
                                     "--admin", "127.0.0.1:9901", "--log-level", "warn"],
                                    name="metalgate")
