@@ -1,0 +1,469 @@
+"""The gateway data plane: `metalgate run` proxying HTTP/1.1 for a Gateway of
+our class on a loopback pool (127.10.0.0/24) to backends started by the test
+(threads of this process, on 127.0.0.21/22 and free ports), checked with
+curl. Every daemon is started by the test and stopped by its PID; every loop
+is bounded in count and time."""
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import http.client
+import http.server
+import urllib.parse
+
+import pytest
+
+GW_ADDR = "127.10.0.0"  # the pool's first address: the Gateway's
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Answers with JSON naming the backend, what it received, and the
+    upstream connection's source port (to see keep-alive reuse)."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return bytes(data), True
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length", "0"))
+        return self.rfile.read(n), False
+
+    def answer(self):
+        body, chunked = self.read_body()
+        url = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        if url.path == "/chunked":
+            return self.chunked_reply()
+        if url.path == "/big":
+            n = int(q["n"][0])
+            data = (b"0123456789abcdef" * (n // 16 + 1))[:n]
+            return self.reply(data, "application/octet-stream")
+        doc = {"name": self.server.name, "method": self.command, "path": self.path,
+               "port": self.client_address[1], "len": len(body), "chunked": chunked,
+               "sha": hashlib.sha256(body).hexdigest(),
+               "xff": self.headers.get("X-Forwarded-For"),
+               "xfp": self.headers.get("X-Forwarded-Proto"),
+               "host": self.headers.get("Host")}
+        self.reply(json.dumps(doc).encode() + b"\n", "application/json")
+
+    def reply(self, data, ctype):
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def chunked_reply(self):
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(5):
+            part = f"part{i}-{self.server.name};".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        self.wfile.write(b"0\r\n\r\n")
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = answer
+
+
+class Backend:
+    def __init__(self, name, host):
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.server.name = name
+        self.host, self.port = host, self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def slice_yaml(name, svc, addr, port, ready=True):
+    cond = "" if ready else ", conditions: {ready: false}"
+    return (f"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+            f"metadata: {{name: {name}, namespace: apps, "
+            f"labels: {{kubernetes.io/service-name: {svc}}}}}\n"
+            f"addressType: IPv4\nports: [{{name: http, port: {port}}}]\n"
+            f"endpoints: [{{addresses: ['{addr}']{cond}}}]\n")
+
+
+def service_yaml(name):
+    return (f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: apps}}\n"
+            f"spec: {{ports: [{{name: http, port: 80, targetPort: web}}]}}\n")
+
+
+BASE = """apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {{name: pool, namespace: metallb-system}}
+spec: {{addresses: [127.10.0.0/24]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {{name: mg}}
+spec: {{controllerName: metalgate.io/gateway-controller}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: gw, namespace: apps}}
+spec:
+  gatewayClassName: mg
+  listeners:
+  - {{name: http, port: {port}, protocol: HTTP}}
+  - {{name: iso, port: {port}, protocol: HTTP, hostname: iso.example}}
+"""
+
+MAIN_ROUTE = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: main, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /a}}]
+    backendRefs: [{name: svc-a, port: 80}]
+  - matches: [{path: {type: Exact, value: /exact}}]
+    backendRefs: [{name: svc-b, port: 80}]
+  - matches: [{path: {value: /hdr}, headers: [{name: X-Pick, value: b}]}]
+    backendRefs: [{name: svc-b, port: 80}]
+  - matches: [{path: {value: /hdr}}, {path: {value: /chunked}}, {path: {value: /big}},
+              {path: {value: /echo}}]
+    backendRefs: [{name: svc-a, port: 80}]
+  - matches: [{path: {value: /m}, method: DELETE}, {path: {value: /q}, queryParams: [{name: pick, value: b}]}]
+    backendRefs: [{name: svc-b, port: 80}]
+  - matches: [{path: {value: /m}}, {path: {value: /q}}]
+    backendRefs: [{name: svc-a, port: 80}]
+  - matches: [{path: {value: /weights}}]
+    backendRefs: [{name: svc-a, port: 80, weight: 3}, {name: svc-b, port: 80, weight: 1}]
+  - matches: [{path: {value: /rr}}]
+    backendRefs: [{name: svc-ab, port: 80}]
+  - matches: [{path: {value: /noeps}}]
+    backendRefs: [{name: svc-empty, port: 80}]
+  - matches: [{path: {value: /missing}}]
+    backendRefs: [{name: svc-missing, port: 80}]
+  - matches: [{path: {value: /refused}}]
+    backendRefs: [{name: svc-refused, port: 80}]
+  - matches: [{path: {value: /dyn}}]
+    backendRefs: [{name: %(dyn)s, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: foo, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [foo.example]
+  rules:
+  - backendRefs: [{name: svc-b, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: iso, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: iso}]
+  rules:
+  - matches: [{path: {value: /iso}}]
+    backendRefs: [{name: svc-b, port: 80}]
+"""
+
+
+def manifests(port, a, b, dyn="svc-a"):
+    refused = free_port("127.0.0.23")
+    docs = [BASE.format(port=port), MAIN_ROUTE % {"dyn": dyn}]
+    for s in ("svc-a", "svc-b", "svc-ab", "svc-empty", "svc-refused"):
+        docs.append(service_yaml(s))
+    docs += [slice_yaml("a", "svc-a", a.host, a.port), slice_yaml("b", "svc-b", b.host, b.port),
+             slice_yaml("ab-1", "svc-ab", a.host, a.port),
+             slice_yaml("ab-2", "svc-ab", b.host, b.port),
+             slice_yaml("empty", "svc-empty", a.host, a.port, ready=False),
+             slice_yaml("refused", "svc-refused", "127.0.0.23", refused)]
+    return "---\n".join(d if d.endswith("\n") else d + "\n" for d in docs)
+
+
+class Gateway:
+    def __init__(self, binary, tmp_path, a, b):
+        self.port = free_port(GW_ADDR)
+        self.a, self.b = a, b
+        self.dir = tmp_path / "m"
+        self.dir.mkdir()
+        self.file = self.dir / "all.yaml"
+        self.file.write_text(manifests(self.port, a, b))
+        self.log = open(tmp_path / "gw.log", "w+")
+        admin = f"127.0.0.1:{free_port()}"
+        self.proc = subprocess.Popen(
+            [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", admin],
+            stdout=self.log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, METALGATE_WORKERS="2"))
+        self.wait_listening()
+
+    def wait_listening(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"metalgate exited: {self.logs()}")
+            try:
+                socket.create_connection((GW_ADDR, self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"gateway not listening: {self.logs()}")
+
+    def logs(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def url(self, path):
+        return f"http://{GW_ADDR}:{self.port}{path}"
+
+    def curl(self, path, *args, host=None):
+        cmd = ["curl", "-sS", "-m", "10", "-o", "-", "-w", "\n%{http_code}", *args]
+        if host:
+            cmd += ["-H", f"Host: {host}"]
+        r = subprocess.run(cmd + [self.url(path)], capture_output=True, timeout=30)
+        body, _, code = r.stdout.rpartition(b"\n")
+        return int(code or 0), body
+
+    def who(self, path, *args, host=None):
+        code, body = self.curl(path, *args, host=host)
+        assert code == 200, (code, body)
+        return json.loads(body)["name"]
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            logs = self.logs()
+            self.log.close()
+        # A sanitizer build (METALGATE_BIN=build-asan/...) reports here.
+        assert "Sanitizer" not in logs and "runtime error" not in logs, logs
+        assert self.proc.returncode == 0, logs
+
+
+@pytest.fixture(scope="module")
+def backends():
+    a, b = Backend("A", "127.0.0.21"), Backend("B", "127.0.0.22")
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+@pytest.fixture(scope="module")
+def gw(mg, backends, tmp_path_factory):
+    g = Gateway(mg.binary, tmp_path_factory.mktemp("gw"), *backends)
+    yield g
+    g.stop()
+
+
+def test_path_prefix(gw):
+    assert gw.who("/a") == "A"
+    assert gw.who("/a/deeper/x") == "A"
+
+
+def test_prefix_is_segment_wise(gw):
+    assert gw.curl("/ab")[0] == 404
+
+
+def test_exact_path(gw):
+    assert gw.who("/exact") == "B"
+    assert gw.curl("/exact/more")[0] == 404
+
+
+def test_header_match(gw):
+    assert gw.who("/hdr", "-H", "X-Pick: b") == "B"
+    assert gw.who("/hdr") == "A"
+
+
+def test_method_and_query_match(gw):
+    assert gw.who("/m", "-X", "DELETE") == "B"
+    assert gw.who("/m") == "A"
+    assert gw.who("/q?pick=b") == "B"
+    assert gw.who("/q?pick=c") == "A"
+
+
+def test_hostname_routing(gw):
+    # The route with hostname foo.example is the only one for that host.
+    assert gw.who("/a", host="foo.example") == "B"
+    assert gw.who("/a", host="bar.example") == "A"
+
+
+def test_listener_isolation(gw):
+    assert gw.who("/iso", host="iso.example") == "B"
+    assert gw.curl("/a", host="iso.example")[0] == 404
+    assert gw.curl("/iso")[0] == 404
+
+
+def test_no_route_404(gw):
+    assert gw.curl("/nothing/here")[0] == 404
+
+
+def test_no_ready_endpoint_503(gw):
+    assert gw.curl("/noeps")[0] == 503
+
+
+def test_unresolved_backend_500(gw):
+    assert gw.curl("/missing")[0] == 500
+
+
+def test_refused_backend_502(gw):
+    assert gw.curl("/refused")[0] == 502
+    assert gw.curl("/refused", "-X", "POST", "-d", "x")[0] == 502
+
+
+def test_forwarded_headers(gw):
+    code, body = gw.curl("/a", "-H", "X-Forwarded-For: 192.0.2.7", "-H",
+                         "X-Forwarded-Proto: https")
+    doc = json.loads(body)
+    assert doc["xff"].startswith("192.0.2.7, 127.")
+    assert doc["xfp"] == "http"
+    assert doc["host"] == f"{GW_ADDR}:{gw.port}"
+
+
+def test_keep_alive_both_sides(gw):
+    r = subprocess.run(["curl", "-sv", "-m", "10", gw.url("/a/1"), gw.url("/a/2"),
+                        gw.url("/a/3")], capture_output=True, timeout=30, text=True)
+    assert "Re-using existing connection" in r.stderr
+    ports = {json.loads(line)["port"] for line in r.stdout.splitlines()}
+    assert len(ports) == 1, "the upstream connection is pooled and reused"
+
+
+def test_post_content_length(gw):
+    data = b"hello, gateway"
+    code, body = gw.curl("/echo", "--data-binary", data.decode())
+    doc = json.loads(body)
+    assert code == 200 and doc["method"] == "POST" and doc["len"] == len(data)
+    assert doc["sha"] == hashlib.sha256(data).hexdigest()
+
+
+def test_chunked_request_body(gw, tmp_path):
+    data = os.urandom(300000)
+    f = tmp_path / "body"
+    f.write_bytes(data)
+    code, body = gw.curl("/echo", "-H", "Transfer-Encoding: chunked",
+                         "--data-binary", f"@{f}")
+    doc = json.loads(body)
+    assert code == 200 and doc["chunked"] and doc["len"] == len(data)
+    assert doc["sha"] == hashlib.sha256(data).hexdigest()
+
+
+def test_chunked_response_body(gw):
+    code, body = gw.curl("/chunked")
+    assert code == 200
+    assert body == b"".join(b"part%d-A;" % i for i in range(5))
+    r = subprocess.run(["curl", "-sv", "-m", "10", gw.url("/chunked")], capture_output=True,
+                       timeout=30, text=True)
+    assert "transfer-encoding: chunked" in r.stderr.lower()
+
+
+def test_large_bodies(gw, tmp_path):
+    data = os.urandom(8 * 1024 * 1024)
+    f = tmp_path / "big"
+    f.write_bytes(data)
+    # curl sends Expect: 100-continue for a body this large: the proxy answers it.
+    code, body = gw.curl("/echo", "--data-binary", f"@{f}")
+    doc = json.loads(body)
+    assert code == 200 and doc["len"] == len(data)
+    assert doc["sha"] == hashlib.sha256(data).hexdigest()
+    n = 20 * 1000 * 1000
+    code, body = gw.curl(f"/big?n={n}")
+    assert code == 200 and len(body) == n
+    assert body[:32] == b"0123456789abcdef" * 2
+
+
+def test_head(gw):
+    r = subprocess.run(["curl", "-sI", "-m", "10", gw.url("/a")], capture_output=True,
+                       timeout=30, text=True)
+    assert r.stdout.startswith("HTTP/1.1 200")
+    assert "content-length:" in r.stdout.lower()
+
+
+def test_round_robin_endpoints(gw):
+    names = [gw.who("/rr") for _ in range(8)]
+    assert set(names) == {"A", "B"}
+
+
+def test_weights(gw):
+    n = 200
+    r = subprocess.run(["curl", "-s", "-m", "30"] + [gw.url("/weights")] * n,
+                       capture_output=True, timeout=60, text=True)
+    names = [json.loads(line)["name"] for line in r.stdout.splitlines()]
+    assert len(names) == n
+    share = names.count("A") / n
+    assert 0.6 <= share <= 0.9, share  # 3:1 is 0.75
+
+
+def test_smuggling_refused(gw):
+    with socket.create_connection((GW_ADDR, gw.port), timeout=5) as s:
+        s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 400")
+    assert b"connection: close" in data.lower()
+
+
+def test_pipelining(gw):
+    with socket.create_connection((GW_ADDR, gw.port), timeout=5) as s:
+        s.sendall(b"GET /a/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /exact HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.count(b"HTTP/1.1 200") == 2
+    assert b'"name": "A"' in data and b'"name": "B"' in data
+
+
+def test_reload_switches_routes_on_open_connection(mg, backends, tmp_path):
+    g = Gateway(mg.binary, tmp_path, *backends)
+    try:
+        conn = http.client.HTTPConnection(GW_ADDR, g.port, timeout=5)
+        conn.request("GET", "/dyn")
+        r = conn.getresponse()
+        assert json.loads(r.read())["name"] == "A"
+        sock = conn.sock
+        g.file.write_text(manifests(g.port, *backends, dyn="svc-b"))
+        g.proc.send_signal(signal.SIGHUP)
+        deadline, name, n = time.monotonic() + 10, "A", 0
+        while name == "A" and time.monotonic() < deadline and n < 500:
+            conn.request("GET", "/dyn")
+            r = conn.getresponse()
+            assert r.status == 200
+            name = json.loads(r.read())["name"]
+            n += 1
+            time.sleep(0.02)
+        assert name == "B", g.logs()
+        assert conn.sock is sock, "the client connection was kept across the reload"
+        conn.close()
+    finally:
+        g.stop()
