@@ -148,8 +148,8 @@ gw_conn_respond(struct gw_conn *c, uint16_t status, bool close_conn)
 
     gw_upstream_drop(c);
     if (gw_obuf_reserve(&c->cout, 512) == 0)
-        c->cout.len += http_simple_response(status, cl, body, (size_t)blen,
-                                            c->cout.p + c->cout.len, c->cout.cap - c->cout.len);
+        c->cout.len += http_simple_response(status, cl, body, (size_t)blen, c->cout.p + c->cout.len,
+                                            c->cout.cap - c->cout.len);
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
     if (cl) {
@@ -218,8 +218,8 @@ gw_conn_serialize(struct gw_conn *c)
     if (!c->p.msg.has_host) {
         char a[IP_STRLEN];
         f.host = host;
-        f.host_len = (size_t)snprintf(host, sizeof(host), "%s:%u", ip_format(&c->laddr, a),
-                                      c->lport);
+        f.host_len =
+            (size_t)snprintf(host, sizeof(host), "%s:%u", ip_format(&c->laddr, a), c->lport);
     }
     for (size_t cap = c->p.msg.head_len + 1024; n == 0 && cap < 4 * GW_IN_CAP; cap *= 2) {
         if (gw_obuf_reserve(&c->uout, cap) != 0)
@@ -308,8 +308,7 @@ gw_emit(struct gw_obuf *o, bool chunked, const char *p, size_t n)
 
     if (!chunked)
         return gw_obuf_append(o, p, n);
-    if (gw_obuf_append(o, hdr, http_chunk_header(n, hdr)) != 0 ||
-        gw_obuf_append(o, p, n) != 0)
+    if (gw_obuf_append(o, hdr, http_chunk_header(n, hdr)) != 0 || gw_obuf_append(o, p, n) != 0)
         return -1;
     return gw_obuf_append(o, HTTP_CHUNK_END, sizeof(HTTP_CHUNK_END) - 1);
 }

@@ -10,7 +10,7 @@
 #include "gateway/proxy.h"
 #include "http/http.h"
 
-#define GW_IN_CAP (64u * 1024)   /* client and upstream read buffers */
+#define GW_IN_CAP (64u * 1024)    /* client and upstream read buffers */
 #define GW_OUT_HIGH (256u * 1024) /* stop reading a side once this much waits to be written */
 #define GW_FIELDS 100
 #define GW_POOL_MAX 256 /* idle upstream connections per worker */

@@ -68,8 +68,7 @@ gw_on_accept(struct ev_loop *loop, struct ev_io *io, unsigned ev)
         int fd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-                errno != ECONNABORTED)
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
                 log_warn("gateway", "accept: %s", strerror(errno));
             return;
         }
@@ -88,8 +87,8 @@ gw_lsock_open(struct gw_worker *w, const struct gw_port *p)
     ls->fd = gw_listen_fd(&p->addr, p->port);
     if (ls->fd < 0) {
         if (w->index == 0)
-            log_error("gateway", "cannot listen on %s port %u: %s", ip_format(&p->addr, a),
-                      p->port, strerror(errno));
+            log_error("gateway", "cannot listen on %s port %u: %s", ip_format(&p->addr, a), p->port,
+                      strerror(errno));
         free(ls);
         return;
     }
@@ -131,8 +130,8 @@ gw_worker_reconcile(struct gw_worker *w, const struct gw_snapshot *s)
     for (size_t i = 0; i < s->n_ports; i++) {
         struct gw_lsock *ls = w->lsocks;
 
-        while (ls != NULL && !(ls->port == s->ports[i].port &&
-                               ip_addr_equal(&ls->addr, &s->ports[i].addr)))
+        while (ls != NULL &&
+               !(ls->port == s->ports[i].port && ip_addr_equal(&ls->addr, &s->ports[i].addr)))
             ls = ls->next;
         if (ls == NULL)
             gw_lsock_open(w, &s->ports[i]);

@@ -5,15 +5,14 @@
  * route tables, every backendRef resolved to the ready endpoints of its
  * Service) and hands it to the worker threads (gateway/proxy.h).
  *
- * Attachment is decided here from the objects: a parentRef naming one of our
- * Gateways (and the listener by sectionName and/or port when given), allowed
- * by the listener's allowedRoutes (namespaces Same/All/Selector, kinds). The
- * hostname intersection is gw_table_build()'s.
+ * Attachment is the plan's (plan.routes[].parents[]: accepted parents and
+ * their listener bindings with the effective hostnames); only listeners the
+ * plan says are programmed, with protocol HTTP, are served. Backends are
+ * resolved here, against the objects, before the generation frees them.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "core/log.h"
 #include "gateway/proxy.h"
@@ -21,18 +20,17 @@
 #include "manifest/types_gateway.h"
 #include "runtime/internal.h"
 
-#define RT_GW_CONTROLLER "metalgate.io/gateway-controller"
-
 /* One HTTP listener on one address, while collecting. */
 struct rt_gw_lst {
     struct ip_addr addr;
     uint16_t port;
-    const struct mf_object *gw;
-    const struct mf_gw_listener *l;
+    size_t gateway; /* index into plan.gateways */
+    size_t listener;
 };
 
 struct rt_gw_build {
     const struct mf_set *set;
+    const struct plan *plan;
     struct gw_snapshot *snap;
     struct arena tmp; /* route definitions, freed once the tables are built */
 };
@@ -62,93 +60,7 @@ rt_find(const struct mf_set *set, enum mf_kind_id id, const char *ns, const char
     return NULL;
 }
 
-static bool
-rt_gw_ours(const struct mf_set *set, const struct mf_gateway *g)
-{
-    const struct mf_object *c;
-    const struct mf_gatewayclass *gc;
-
-    if (g->spec == NULL || g->spec->gateway_class_name.v == NULL)
-        return false;
-    c = rt_find(set, MF_KIND_GATEWAYCLASS, NULL, g->spec->gateway_class_name.v);
-    gc = c ? c->body : NULL;
-    return gc != NULL && gc->spec != NULL && rt_str_is(&gc->spec->controller_name, RT_GW_CONTROLLER);
-}
-
-/* ---- attachment --------------------------------------------------------- */
-
-static bool
-rt_gw_ns_allowed(const struct mf_set *set, const struct mf_object *gw,
-                 const struct mf_gw_listener *l, const char *route_ns)
-{
-    const struct mf_gw_route_namespaces *rn =
-        l->allowed_routes ? l->allowed_routes->namespaces : NULL;
-    const struct mf_object *ns;
-
-    if (rn == NULL || rt_str_default(&rn->from, "Same"))
-        return strcmp(gw->ns, route_ns) == 0;
-    if (rt_str_is(&rn->from, "All"))
-        return true;
-    if (!rt_str_is(&rn->from, "Selector") || rn->selector == NULL)
-        return false;
-    ns = rt_find(set, MF_KIND_NAMESPACE, NULL, route_ns);
-    return ns != NULL && mf_label_selector_matches(rn->selector, &ns->meta.labels);
-}
-
-static bool
-rt_gw_kind_allowed(const struct mf_gw_listener *l)
-{
-    const struct mf_list *k = l->allowed_routes ? &l->allowed_routes->kinds : NULL;
-
-    if (k == NULL || k->n == 0)
-        return true;
-    for (uint32_t i = 0; i < k->n; i++) {
-        const struct mf_gw_route_kind *rk = MF_LIST_AT(*k, struct mf_gw_route_kind, i);
-        if (rt_str_is(&rk->kind, "HTTPRoute") && rt_str_default(&rk->group, MF_GW_GROUP))
-            return true;
-    }
-    return false;
-}
-
-static bool
-rt_gw_attached(const struct mf_set *set, const struct mf_object *route,
-               const struct rt_gw_lst *x)
-{
-    const struct mf_httproute *r = route->body;
-
-    if (r->spec == NULL || !rt_gw_kind_allowed(x->l) ||
-        !rt_gw_ns_allowed(set, x->gw, x->l, route->ns))
-        return false;
-    for (uint32_t i = 0; i < r->spec->parent_refs.n; i++) {
-        const struct mf_gw_parent_ref *p =
-            MF_LIST_AT(r->spec->parent_refs, struct mf_gw_parent_ref, i);
-        const char *ns = p->namespace.v ? p->namespace.v : route->ns;
-
-        if (!rt_str_default(&p->group, MF_GW_GROUP) || !rt_str_default(&p->kind, "Gateway") ||
-            strcmp(ns, x->gw->ns) != 0 || !rt_str_is(&p->name, x->gw->name))
-            continue;
-        if (p->section_name.v != NULL && !rt_str_is(&p->section_name, x->l->name.v))
-            continue;
-        if (p->port.set && p->port.v != x->port)
-            continue;
-        return true;
-    }
-    return false;
-}
-
 /* ---- route definitions -------------------------------------------------- */
-
-static int64_t
-rt_gw_created(const struct mf_object *o)
-{
-    struct tm tm = {0};
-    const char *s = o->meta.creation_timestamp.v;
-    const char *end;
-
-    if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-        return 0;
-    return (int64_t)timegm(&tm);
-}
 
 static struct gw_kv_match *
 rt_gw_kvs(struct arena *a, const struct mf_list *l)
@@ -197,27 +109,26 @@ rt_gw_rule_def(struct arena *a, const struct mf_http_rule *r, struct gw_rule_def
     return 0;
 }
 
-/* The route as the table builder sees it. A route without rules gets the
- * CRD default: one rule, PathPrefix "/" and no backend. */
+/* The route as the table builder sees it, with the effective hostnames of
+ * its binding to this listener. A route without rules gets the CRD default:
+ * one rule, PathPrefix "/" and no backend. */
 static int
-rt_gw_route_def(struct arena *a, const struct mf_object *o, struct gw_route_def *d)
+rt_gw_route_def(struct arena *a, const struct mf_object *o, const struct plan_route *pr,
+                const struct plan_route_binding *bd, struct gw_route_def *d)
 {
     const struct mf_httproute_spec *sp = ((const struct mf_httproute *)o->body)->spec;
-    const char **hosts = arena_alloc(a, (sp->hostnames.n + 1) * sizeof(*hosts));
     struct gw_rule_def *rules = arena_alloc(a, (sp->rules.n + 1) * sizeof(*rules));
 
-    if (hosts == NULL || rules == NULL)
+    if (rules == NULL)
         return -1;
-    for (uint32_t i = 0; i < sp->hostnames.n; i++)
-        hosts[i] = MF_LIST_AT(sp->hostnames, struct mf_str, i)->v;
     for (uint32_t i = 0; i < sp->rules.n; i++)
         if (rt_gw_rule_def(a, MF_LIST_AT(sp->rules, struct mf_http_rule, i), &rules[i]) != 0)
             return -1;
-    d->ns = o->ns;
-    d->name = o->name;
-    d->created = rt_gw_created(o);
-    d->hostnames = hosts;
-    d->n_hostnames = sp->hostnames.n;
+    d->ns = pr->ns;
+    d->name = pr->name;
+    d->created = pr->created;
+    d->hostnames = bd->hostnames;
+    d->n_hostnames = bd->nhostnames;
     d->rules = rules;
     d->n_rules = sp->rules.n ? sp->rules.n : 1;
     return 0;
@@ -252,8 +163,7 @@ rt_gw_slice_port(const struct mf_endpointslice *es, const struct mf_service_port
 }
 
 static int
-rt_gw_add_endpoint(struct gw_endpoint **v, uint32_t *n, const struct mf_str *addr,
-                   uint16_t port)
+rt_gw_add_endpoint(struct gw_endpoint **v, uint32_t *n, const struct mf_str *addr, uint16_t port)
 {
     struct ip_addr a;
     struct gw_endpoint *nv;
@@ -287,8 +197,7 @@ rt_gw_endpoints(const struct mf_set *set, const struct mf_object *svc,
         for (uint32_t i = 0; i < es->endpoints.n; i++) {
             const struct mf_endpoint *e = MF_LIST_AT(es->endpoints, struct mf_endpoint, i);
             for (uint32_t j = 0; rt_gw_endpoint_ready(e) && j < e->addresses.n; j++)
-                if (rt_gw_add_endpoint(v, n, MF_LIST_AT(e->addresses, struct mf_str, j),
-                                       port) != 0)
+                if (rt_gw_add_endpoint(v, n, MF_LIST_AT(e->addresses, struct mf_str, j), port) != 0)
                     return -1;
         }
     }
@@ -309,11 +218,12 @@ rt_gw_service_port(const struct mf_object *svc, int64_t port)
 }
 
 /* Resolves one backendRef: 500 when it names nothing we can serve (another
- * kind, another namespace: ReferenceGrant is not checked yet, a missing
- * Service or port), 503 when the Service has no ready endpoint. */
+ * kind, a missing Service or port, another namespace unless the plan found
+ * every ref of the route permitted), 503 when the Service has no ready
+ * endpoint. */
 static int
-rt_gw_backend(struct rt_gw_build *b, const char *route_ns, const struct mf_http_backend_ref *r,
-              struct gw_backend *out)
+rt_gw_backend(struct rt_gw_build *b, const struct plan_route *pr,
+              const struct mf_http_backend_ref *r, struct gw_backend *out)
 {
     const struct mf_object *svc;
     const struct mf_service_port *sp;
@@ -323,9 +233,10 @@ rt_gw_backend(struct rt_gw_build *b, const char *route_ns, const struct mf_http_
     out->weight = r->weight.set ? (uint32_t)r->weight.v : MF_GW_DEFAULT_WEIGHT;
     out->empty_status = 500;
     if (!rt_str_default(&r->group, "") || !rt_str_default(&r->kind, "Service") ||
-        (r->namespace.v != NULL && strcmp(r->namespace.v, route_ns) != 0) || r->name.v == NULL)
+        r->name.v == NULL ||
+        (r->namespace.v != NULL && strcmp(r->namespace.v, pr->ns) != 0 && !pr->refs_resolved))
         return 0;
-    svc = rt_find(b->set, MF_KIND_SERVICE, route_ns, r->name.v);
+    svc = rt_find(b->set, MF_KIND_SERVICE, r->namespace.v ? r->namespace.v : pr->ns, r->name.v);
     sp = svc && r->port.set ? rt_gw_service_port(svc, r->port.v) : NULL;
     if (sp == NULL)
         return 0;
@@ -345,7 +256,8 @@ rt_gw_backend(struct rt_gw_build *b, const char *route_ns, const struct mf_http_
 /* ---- listeners and ports ----------------------------------------------------- */
 
 static int
-rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, struct gw_route *out)
+rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, const struct plan_route *pr,
+            struct gw_route *out)
 {
     const struct mf_httproute_spec *sp = ((const struct mf_httproute *)o->body)->spec;
     uint32_t n = sp->rules.n ? sp->rules.n : 1;
@@ -363,7 +275,7 @@ rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, struct gw_route *o
             return -1;
         g->n_backends = r->backend_refs.n;
         for (uint32_t j = 0; j < r->backend_refs.n; j++) {
-            if (rt_gw_backend(b, o->ns, MF_LIST_AT(r->backend_refs, struct mf_http_backend_ref, j),
+            if (rt_gw_backend(b, pr, MF_LIST_AT(r->backend_refs, struct mf_http_backend_ref, j),
                               &g->backends[j]) != 0)
                 return -1;
             g->total_weight += g->backends[j].weight;
@@ -372,78 +284,74 @@ rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, struct gw_route *o
     return 0;
 }
 
+/* The binding of route pr to listener x, or NULL when it is not attached. */
+static const struct plan_route_binding *
+rt_gw_binding(const struct plan_route *pr, const struct rt_gw_lst *x)
+{
+    for (size_t i = 0; i < pr->nparents; i++) {
+        const struct plan_route_parent *pp = &pr->parents[i];
+
+        if (pp->gateway != x->gateway || !pp->accepted)
+            continue;
+        for (size_t j = 0; j < pp->nbindings; j++)
+            if (pp->bindings[j].listener == x->listener)
+                return &pp->bindings[j];
+    }
+    return NULL;
+}
+
 /* Compiles the routes attached to listener x into out. */
 static int
 rt_gw_listener(struct rt_gw_build *b, const struct rt_gw_lst *x, struct gw_listener *out)
 {
-    size_t cur = 0, n = 0, cap = 16;
-    const struct mf_object *o;
-    struct gw_route_def *defs = arena_alloc(&b->tmp, cap * sizeof(*defs));
-    struct gw_table_options opt = {x->l->hostname.v, false};
+    const struct plan_gateway *pg = &b->plan->gateways[x->gateway];
+    const struct plan_listener *pl = &pg->listeners[x->listener];
+    struct gw_route_def *defs = arena_alloc(&b->tmp, (b->plan->nroutes + 1) * sizeof(*defs));
+    struct gw_table_options opt = {pl->hostname, false};
+    size_t n = 0;
 
-    out->name = arena_printf(&b->snap->arena, "%s/%s/%s", x->gw->ns, x->gw->name, x->l->name.v);
-    while (defs != NULL && (o = mf_set_next(b->set, MF_KIND_HTTPROUTE, &cur)) != NULL) {
-        if (!rt_gw_attached(b->set, o, x))
+    out->name = arena_printf(&b->snap->arena, "%s/%s/%s", pg->ns, pg->name, pl->name);
+    out->routes = arena_alloc(&b->snap->arena, (b->plan->nroutes + 1) * sizeof(*out->routes));
+    if (defs == NULL || out->name == NULL || out->routes == NULL)
+        return -1;
+    for (size_t i = 0; i < b->plan->nroutes; i++) {
+        const struct plan_route *pr = &b->plan->routes[i];
+        const struct plan_route_binding *bd = rt_gw_binding(pr, x);
+        const struct mf_object *o;
+
+        if (bd == NULL || strcmp(pr->kind, "HTTPRoute") != 0 ||
+            (o = rt_find(b->set, MF_KIND_HTTPROUTE, pr->ns, pr->name)) == NULL ||
+            ((const struct mf_httproute *)o->body)->spec == NULL)
             continue;
-        if (n == cap) {
-            struct gw_route_def *nd = arena_alloc(&b->tmp, 2 * cap * sizeof(*defs));
-            if (nd != NULL)
-                memcpy(nd, defs, cap * sizeof(*defs));
-            defs = nd;
-            cap *= 2;
-            if (defs == NULL)
-                break;
-        }
-        if (rt_gw_route_def(&b->tmp, o, &defs[n]) != 0)
+        if (rt_gw_route_def(&b->tmp, o, pr, bd, &defs[n]) != 0 ||
+            rt_gw_route(b, o, pr, &out->routes[n]) != 0)
             return -1;
         n++;
     }
-    if (defs == NULL || out->name == NULL)
-        return -1;
-    out->routes = arena_alloc(&b->snap->arena, (n + 1) * sizeof(*out->routes));
-    if (out->routes == NULL)
-        return -1;
     out->n_routes = (uint32_t)n;
-    for (size_t i = 0, k = 0; i < n; i++) {
-        while ((o = mf_set_next(b->set, MF_KIND_HTTPROUTE, &k)) != NULL &&
-               !rt_gw_attached(b->set, o, x))
-            ;
-        if (o == NULL || rt_gw_route(b, o, &out->routes[i]) != 0)
-            return -1;
-    }
     out->table = gw_table_build(&opt, defs, n, NULL);
     return out->table != NULL ? 0 : -1;
 }
 
-/* Every HTTP listener of our Gateways, once per address the plan gave. */
+/* Every programmed HTTP listener of our Gateways, once per address. */
 static int
-rt_gw_collect(const struct mf_set *set, const struct plan *plan, struct rt_gw_lst **v,
-              size_t *n)
+rt_gw_collect(const struct plan *plan, struct rt_gw_lst **v, size_t *n)
 {
-    for (size_t i = 0; i < plan->nservices; i++) {
-        const struct plan_service *ps = &plan->services[i];
-        const struct mf_object *o;
-        const struct mf_gateway *g;
+    for (size_t i = 0; i < plan->ngateways; i++) {
+        const struct plan_gateway *pg = &plan->gateways[i];
 
-        if (strcmp(ps->kind, "Gateway") != 0 || ps->status != PLAN_ALLOCATED ||
-            (o = rt_find(set, MF_KIND_GATEWAY, ps->ns, ps->name)) == NULL)
-            continue;
-        g = o->body;
-        if (!rt_gw_ours(set, g))
-            continue;
-        for (size_t a = 0; a < ps->nips; a++) {
-            for (uint32_t j = 0; j < g->spec->listeners.n; j++) {
-                const struct mf_gw_listener *l =
-                    MF_LIST_AT(g->spec->listeners, struct mf_gw_listener, j);
+        for (size_t a = 0; pg->programmed && a < pg->nips; a++) {
+            for (size_t j = 0; j < pg->nlisteners; j++) {
+                const struct plan_listener *pl = &pg->listeners[j];
                 struct rt_gw_lst *nv;
 
-                if (l->protocol.v == NULL || strcasecmp(l->protocol.v, "HTTP") != 0 ||
-                    !l->port.set || l->port.v < 1 || l->port.v > 65535)
+                if (!pl->programmed || pl->protocol == NULL ||
+                    strcasecmp(pl->protocol, "HTTP") != 0)
                     continue;
                 if ((nv = realloc(*v, (*n + 1) * sizeof(**v))) == NULL)
                     return -1;
                 *v = nv;
-                nv[(*n)++] = (struct rt_gw_lst){ps->ips[a], (uint16_t)l->port.v, o, l};
+                nv[(*n)++] = (struct rt_gw_lst){pg->ips[a], pl->port, i, j};
             }
         }
     }
@@ -468,7 +376,7 @@ rt_gw_port(struct rt_gw_build *b, const struct rt_gw_lst *v, size_t n, size_t fi
     for (size_t i = first; i < n && out->n_listeners < 64; i++) {
         if (v[i].port != out->port || !ip_addr_equal(&v[i].addr, &out->addr))
             continue;
-        hosts[out->n_listeners] = v[i].l->hostname.v;
+        hosts[out->n_listeners] = b->plan->gateways[v[i].gateway].listeners[v[i].listener].hostname;
         if (rt_gw_listener(b, &v[i], &out->listeners[out->n_listeners++]) != 0)
             return -1;
     }
@@ -490,7 +398,7 @@ rt_gw_fill(struct rt_gw_build *b, const struct plan *plan)
 {
     struct rt_gw_lst *v = NULL;
     size_t n = 0, nports = 0;
-    int rc = rt_gw_collect(b->set, plan, &v, &n);
+    int rc = rt_gw_collect(plan, &v, &n);
 
     for (size_t i = 0; rc == 0 && i < n; i++)
         nports += !rt_gw_seen(v, i);
@@ -511,7 +419,7 @@ rt_gw_fill(struct rt_gw_build *b, const struct plan *plan)
 struct gw_snapshot *
 rt_gateway_build(const struct mf_set *set, const struct plan *plan, uint64_t generation)
 {
-    struct rt_gw_build b = {set, gw_snapshot_new(generation), {0}};
+    struct rt_gw_build b = {set, plan, gw_snapshot_new(generation), {0}};
 
     if (b.snap == NULL)
         return NULL;
