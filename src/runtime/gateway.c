@@ -434,12 +434,33 @@ rt_gateway_build(const struct mf_set *set, const struct plan *plan, uint64_t gen
 
 /* ---- the workers ------------------------------------------------------------- */
 
+/* A timeout from the environment (tests shorten them), else the default. */
+static void
+rt_gw_env_ms(const char *name, uint32_t *ms)
+{
+    const char *v = getenv(name);
+    char *end;
+    unsigned long n;
+
+    if (v == NULL || *v == '\0')
+        return;
+    n = strtoul(v, &end, 10);
+    if (*end == '\0' && n > 0 && n <= 3600000)
+        *ms = (uint32_t)n;
+    else
+        log_warn("gateway", "%s=%s is not a number of milliseconds; ignored", name, v);
+}
+
 int
 rt_gateway_start(struct runtime *rt)
 {
     struct gw_proxy_opts o;
 
     gw_proxy_opts_default(&o);
+    rt_gw_env_ms("METALGATE_GW_HEADER_TIMEOUT_MS", &o.header_timeout_ms);
+    rt_gw_env_ms("METALGATE_GW_IDLE_TIMEOUT_MS", &o.idle_timeout_ms);
+    rt_gw_env_ms("METALGATE_GW_CONNECT_TIMEOUT_MS", &o.connect_timeout_ms);
+    rt_gw_env_ms("METALGATE_GW_UPSTREAM_TIMEOUT_MS", &o.upstream_timeout_ms);
     rt->proxy = gw_proxy_start(&o);
     if (rt->proxy == NULL)
         return -1;

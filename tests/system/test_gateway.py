@@ -53,6 +53,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body, chunked = self.read_body()
         url = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(url.query)
+        if url.path == "/slow":
+            time.sleep(2.5)
         if url.path == "/chunked":
             return self.chunked_reply()
         if url.path == "/big":
@@ -164,6 +166,8 @@ spec:
     backendRefs: [{name: svc-missing, port: 80}]
   - matches: [{path: {value: /refused}}]
     backendRefs: [{name: svc-refused, port: 80}]
+  - matches: [{path: {value: /slow}}]
+    backendRefs: [{name: svc-a, port: 80}]
   - matches: [{path: {value: /dyn}}]
     backendRefs: [{name: %(dyn)s, port: 80}]
 ---
@@ -201,7 +205,7 @@ def manifests(port, a, b, dyn="svc-a"):
 
 
 class Gateway:
-    def __init__(self, binary, tmp_path, a, b):
+    def __init__(self, binary, tmp_path, a, b, env=None):
         self.port = free_port(GW_ADDR)
         self.a, self.b = a, b
         self.dir = tmp_path / "m"
@@ -213,7 +217,7 @@ class Gateway:
         self.proc = subprocess.Popen(
             [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", admin],
             stdout=self.log, stderr=subprocess.STDOUT,
-            env=dict(os.environ, METALGATE_WORKERS="2"))
+            env=dict(os.environ, METALGATE_WORKERS="2", **(env or {})))
         self.wait_listening()
 
     def wait_listening(self, timeout=10):
@@ -465,5 +469,42 @@ def test_reload_switches_routes_on_open_connection(mg, backends, tmp_path):
         assert name == "B", g.logs()
         assert conn.sock is sock, "the client connection was kept across the reload"
         conn.close()
+    finally:
+        g.stop()
+
+
+def read_all(s, limit=1 << 20):
+    data = b""
+    while len(data) < limit:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_timeouts(mg, backends, tmp_path):
+    env = {"METALGATE_GW_HEADER_TIMEOUT_MS": "800", "METALGATE_GW_IDLE_TIMEOUT_MS": "800",
+           "METALGATE_GW_UPSTREAM_TIMEOUT_MS": "800"}
+    g = Gateway(mg.binary, tmp_path, *backends, env=env)
+    try:
+        t0 = time.monotonic()
+        assert g.curl("/slow")[0] == 504
+        assert time.monotonic() - t0 < 2.4
+        # Slowloris: a head that never ends gets 408 and the connection closes.
+        with socket.create_connection((GW_ADDR, g.port), timeout=5) as s:
+            s.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            time.sleep(0.3)
+            s.sendall(b"still")
+            data = read_all(s)
+        assert data.startswith(b"HTTP/1.1 408"), data
+        # An idle keep-alive connection is closed without an answer.
+        with socket.create_connection((GW_ADDR, g.port), timeout=5) as s:
+            t0 = time.monotonic()
+            assert read_all(s) == b""
+            assert 0.5 < time.monotonic() - t0 < 4
     finally:
         g.stop()
