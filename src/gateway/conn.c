@@ -138,18 +138,10 @@ gw_conn_close(struct gw_conn *c)
 
 /* ---- the proxy's own answers ------------------------------------------------ */
 
-/* Answers status itself. A request body that was not read forces a close. */
+/* After a response of the proxy's own: the next request, or close. */
 static void
-gw_conn_respond(struct gw_conn *c, uint16_t status, bool close_conn)
+gw_conn_local_done(struct gw_conn *c, bool cl)
 {
-    char body[64];
-    int blen = snprintf(body, sizeof(body), "%u %s\n", status, http_status_reason(status));
-    bool cl = close_conn || !c->keep_alive || c->has_body;
-
-    gw_upstream_drop(c);
-    if (gw_obuf_reserve(&c->cout, 512) == 0)
-        c->cout.len += http_simple_response(status, cl, body, (size_t)blen, c->cout.p + c->cout.len,
-                                            c->cout.cap - c->cout.len);
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
     if (cl) {
@@ -163,6 +155,21 @@ gw_conn_respond(struct gw_conn *c, uint16_t status, bool close_conn)
     c->body_off = 0;
     http_parser_init(&c->p, HTTP_REQUEST, &c->w->lim, c->fields, GW_FIELDS);
     gw_conn_set_state(c, GW_C_HEAD);
+}
+
+/* Answers status itself. A request body that was not read forces a close. */
+static void
+gw_conn_respond(struct gw_conn *c, uint16_t status, bool close_conn)
+{
+    char body[64];
+    int blen = snprintf(body, sizeof(body), "%u %s\n", status, http_status_reason(status));
+    bool cl = close_conn || !c->keep_alive || c->has_body;
+
+    gw_upstream_drop(c);
+    if (gw_obuf_reserve(&c->cout, 512) == 0)
+        c->cout.len += http_simple_response(status, cl, body, (size_t)blen, c->cout.p + c->cout.len,
+                                            c->cout.cap - c->cout.len);
+    gw_conn_local_done(c, cl);
 }
 
 /* A failure after the response started: nothing sensible can be sent. */
@@ -206,35 +213,159 @@ gw_conn_connect(struct gw_conn *c, bool pooled)
     return 0;
 }
 
+/* Rewrites the head at the end of b (its last n bytes) with header modifier m. */
+static int
+gw_obuf_headers(struct gw_obuf *b, size_t start, const struct gw_header_mod *m)
+{
+    size_t n = b->len - start, extra = 2, out;
+    char *tmp;
+
+    for (uint32_t i = 0; i < m->n_set; i++)
+        extra += m->set[i].name_len + m->set[i].value_len + 4;
+    for (uint32_t i = 0; i < m->n_add; i++)
+        extra += m->add[i].name_len + m->add[i].value_len + 4;
+    if ((tmp = malloc(n)) == NULL)
+        return -1;
+    memcpy(tmp, b->p + start, n);
+    b->len = start;
+    /* reserve may move the pending bytes: write at b->len, wherever it is. */
+    if (gw_obuf_reserve(b, n + extra) != 0) {
+        free(tmp);
+        return -1;
+    }
+    out = gw_headers_apply(m, tmp, n, b->p + b->len, b->cap - b->len);
+    free(tmp);
+    b->len += out;
+    return out > 0 ? 0 : -1;
+}
+
+/* The request-target after URLRewrite's path modifier, with the query. */
+static int
+gw_conn_rewrite_target(struct gw_conn *c, char *out, size_t cap, size_t *len)
+{
+    const struct gw_rewrite *rw = c->rule->rewrite;
+    const struct http_msg *m = &c->p.msg;
+    const char *prefix = c->match < c->rule->n_matches ? c->rule->match_prefix[c->match] : NULL;
+    const char *path = m->path.len ? c->cin + m->path.off : "/";
+    size_t n = gw_path_modify(rw->path_type, rw->path, prefix, path, m->path.len ? m->path.len : 1,
+                              out, cap);
+
+    if (n == 0 || (m->query.len > 0 && cap - n < m->query.len + 2))
+        return -1;
+    if (m->query.len > 0) {
+        out[n++] = '?';
+        memcpy(out + n, c->cin + m->query.off, m->query.len);
+        n += m->query.len;
+    }
+    *len = n;
+    return 0;
+}
+
+/* Host and target of the upstream request (URLRewrite, HTTP/1.0 without Host). */
+static int
+gw_conn_forward_fields(struct gw_conn *c, struct http_forward *f, char *host, size_t hcap,
+                       char *target, size_t tcap)
+{
+    const struct gw_rewrite *rw = c->rule->rewrite;
+
+    f->client_addr = c->peer;
+    f->client_addr_len = strlen(c->peer);
+    if (!c->p.msg.has_host) {
+        char a[IP_STRLEN];
+        f->host = host;
+        f->host_len = (size_t)snprintf(host, hcap, "%s:%u", ip_format(&c->laddr, a), c->lport);
+    }
+    if (rw != NULL && rw->hostname != NULL) {
+        f->host = rw->hostname;
+        f->host_len = strlen(rw->hostname);
+    }
+    if (rw != NULL && rw->path_type != GW_PATHMOD_NONE) {
+        if (gw_conn_rewrite_target(c, target, tcap, &f->target_len) != 0)
+            return -1;
+        f->target = target;
+    }
+    return 0;
+}
+
 static int
 gw_conn_serialize(struct gw_conn *c)
 {
     struct http_forward f = {0};
-    char host[IP_STRLEN + 8];
-    size_t n = 0;
+    char host[IP_STRLEN + 8], target[8192];
+    size_t n = 0, start;
 
-    f.client_addr = c->peer;
-    f.client_addr_len = strlen(c->peer);
-    if (!c->p.msg.has_host) {
-        char a[IP_STRLEN];
-        f.host = host;
-        f.host_len =
-            (size_t)snprintf(host, sizeof(host), "%s:%u", ip_format(&c->laddr, a), c->lport);
-    }
+    if (gw_conn_forward_fields(c, &f, host, sizeof(host), target, sizeof(target)) != 0)
+        return -1;
     for (size_t cap = c->p.msg.head_len + 1024; n == 0 && cap < 4 * GW_IN_CAP; cap *= 2) {
         if (gw_obuf_reserve(&c->uout, cap) != 0)
             return -1;
         n = http_serialize_request(&c->p.msg, c->cin, &f, c->uout.p + c->uout.len,
                                    c->uout.cap - c->uout.len);
     }
+    start = c->uout.len;
     c->uout.len += n;
+    if (n > 0 && c->rule->req_headers != NULL)
+        return gw_obuf_headers(&c->uout, start, c->rule->req_headers);
     return n > 0 ? 0 : -1;
+}
+
+/* The redirect's port: given, else the scheme's, else the listener's. */
+static unsigned
+gw_redirect_port(const struct gw_conn *c, const struct gw_redirect *r)
+{
+    if (r->port)
+        return r->port;
+    if (r->scheme == NULL)
+        return c->lport;
+    if (strcmp(r->scheme, "https") == 0)
+        return 443;
+    return strcmp(r->scheme, "http") == 0 ? 80 : c->lport;
+}
+
+/* RequestRedirect: Location from the filter and the request. */
+static void
+gw_conn_redirect(struct gw_conn *c, const struct gw_redirect *r)
+{
+    const struct http_msg *m = &c->p.msg;
+    const char *host = c->cin + m->host.off, *scheme = r->scheme ? r->scheme : "http";
+    const char *prefix = c->match < c->rule->n_matches ? c->rule->match_prefix[c->match] : NULL;
+    size_t hlen = m->host.len;
+    char path[8192], head[9000], port[8] = "";
+    unsigned pn = gw_redirect_port(c, r);
+    bool cl = !c->keep_alive || c->has_body;
+    int n;
+
+    for (size_t i = 0; i < hlen && host[0] != '['; i++)
+        if (host[i] == ':')
+            hlen = i;
+    if (r->hostname != NULL) {
+        host = r->hostname;
+        hlen = strlen(host);
+    }
+    path[0] = '\0';
+    if (r->path_type != GW_PATHMOD_NONE)
+        gw_path_modify(r->path_type, r->path, prefix, c->cin + m->path.off, m->path.len, path,
+                       sizeof(path));
+    else
+        snprintf(path, sizeof(path), "%.*s", (int)m->path.len, c->cin + m->path.off);
+    if (!((pn == 80 && strcmp(scheme, "http") == 0) || (pn == 443 && strcmp(scheme, "https") == 0)))
+        snprintf(port, sizeof(port), ":%u", pn);
+    n = snprintf(head, sizeof(head),
+                 "HTTP/1.1 %u %s\r\nLocation: %s://%.*s%s%s%s%.*s\r\nContent-Length: 0\r\n%s\r\n",
+                 r->status, http_status_reason(r->status), scheme, (int)hlen, host, port,
+                 path[0] ? path : "/", m->query.len ? "?" : "", (int)m->query.len,
+                 c->cin + m->query.off, cl ? "Connection: close\r\n" : "");
+    if (n > 0 && (size_t)n < sizeof(head))
+        gw_obuf_append(&c->cout, head, (size_t)n);
+    gw_conn_local_done(c, cl);
 }
 
 /* The rule is known: choose the backend, write the upstream head, connect. */
 static void
 gw_conn_forward(struct gw_conn *c, const struct gw_rule *rule)
 {
+    if (rule->redirect != NULL)
+        return gw_conn_redirect(c, rule->redirect);
     c->be = gw_pick_backend(c->w, rule);
     if (c->be == NULL)
         return gw_conn_respond(c, 500, false);
@@ -277,7 +408,9 @@ gw_conn_route(struct gw_conn *c)
     if (!gw_table_lookup(l->table, c->w->scratch, &rq, &res) || res.route >= l->n_routes ||
         res.rule >= l->routes[res.route].n_rules)
         return gw_conn_respond(c, 404, false);
-    gw_conn_forward(c, &l->routes[res.route].rules[res.rule]);
+    c->rule = &l->routes[res.route].rules[res.rule];
+    c->match = res.match;
+    gw_conn_forward(c, c->rule);
 }
 
 static void
@@ -419,6 +552,9 @@ gw_conn_resp_head(struct gw_conn *c)
     if (n == 0)
         return gw_conn_respond(c, 502, true);
     c->cout.len += n;
+    if (c->rule->resp_headers != NULL &&
+        gw_obuf_headers(&c->cout, c->cout.len - n, c->rule->resp_headers) != 0)
+        return gw_conn_respond(c, 502, true);
     if (c->out_framing == HTTP_BODY_CLOSE)
         c->close_after = true;
     http_body_init(&c->rb, &c->rp.msg, &c->w->lim);

@@ -40,12 +40,76 @@ struct gw_backend {
     uint32_t n_eps;
 };
 
-/* A rule's backends; total_weight 0 (none, or all weights 0) answers 500. */
+/* A header field of a filter. Names are matched case-insensitively. */
+struct gw_header {
+    const char *name;
+    const char *value;
+    uint32_t name_len;
+    uint32_t value_len;
+};
+
+/* RequestHeaderModifier / ResponseHeaderModifier: set replaces every field of
+ * that name, add appends one more, remove drops them (value unused). */
+struct gw_header_mod {
+    struct gw_header *set, *add, *remove;
+    uint32_t n_set, n_add, n_remove;
+};
+
+enum gw_path_mod {
+    GW_PATHMOD_NONE = 0,
+    GW_PATHMOD_FULL,   /* ReplaceFullPath */
+    GW_PATHMOD_PREFIX, /* ReplacePrefixMatch */
+};
+
+/* RequestRedirect: NULL/0 members keep the request's value. */
+struct gw_redirect {
+    const char *scheme;
+    const char *hostname;
+    uint16_t port;   /* 0: derived as the spec says */
+    uint16_t status; /* 301, 302 (default), 303, 307, 308 */
+    enum gw_path_mod path_type;
+    const char *path;
+};
+
+/* URLRewrite. */
+struct gw_rewrite {
+    const char *hostname; /* NULL: unchanged */
+    enum gw_path_mod path_type;
+    const char *path;
+};
+
+/*
+ * A rule: its backends (total_weight 0: none, or all weights 0, answers
+ * 500) and filters. match_prefix[i] is match i's PathPrefix value (NULL for
+ * other path types), what ReplacePrefixMatch replaces.
+ */
 struct gw_rule {
     struct gw_backend *backends;
     uint32_t n_backends;
     uint32_t total_weight;
+    const struct gw_header_mod *req_headers;
+    const struct gw_header_mod *resp_headers;
+    const struct gw_redirect *redirect;
+    const struct gw_rewrite *rewrite;
+    const char **match_prefix;
+    uint32_t n_matches;
 };
+
+/*
+ * Applies m to a serialized head in[0..len) (start line, field lines, empty
+ * line) into out[0..cap). Returns the new length, or 0 if cap is too small.
+ */
+size_t gw_headers_apply(const struct gw_header_mod *m, const char *in, size_t len, char *out,
+                        size_t cap);
+
+/*
+ * The path after a path modifier: FULL gives value; PREFIX replaces the
+ * matched prefix (whole segments; a trailing '/' in either is ignored) of
+ * path[0..len) with value. Writes a NUL-terminated path into out; returns its
+ * length, or 0 if cap is too small.
+ */
+size_t gw_path_modify(enum gw_path_mod type, const char *value, const char *prefix,
+                      const char *path, size_t len, char *out, size_t cap);
 
 /* An attached HTTPRoute, its rules in the order given to gw_table_build(). */
 struct gw_route {

@@ -97,7 +97,9 @@ struct gw_conn {
     struct http_parser rp;
     struct http_body rb;
     enum http_framing out_framing;
-    struct gw_snapshot *snap; /* the request's reference */
+    struct gw_snapshot *snap;   /* the request's reference */
+    const struct gw_rule *rule; /* in snap; valid while the request runs */
+    uint32_t match;             /* index of the match that selected it */
     const struct gw_backend *be;
     struct gw_endpoint ep;
     bool reused, retried;

@@ -253,6 +253,123 @@ rt_gw_backend(struct rt_gw_build *b, const struct plan_route *pr,
     return n > 0 && out->eps == NULL ? -1 : 0;
 }
 
+/* ---- filters ------------------------------------------------------------------ */
+
+static struct gw_header *
+rt_gw_headers(struct arena *a, const struct mf_list *l, bool names_only)
+{
+    struct gw_header *v = arena_alloc(a, (l->n + 1) * sizeof(*v));
+
+    for (uint32_t i = 0; v != NULL && i < l->n; i++) {
+        const struct mf_str *name = names_only ? MF_LIST_AT(*l, struct mf_str, i)
+                                               : &MF_LIST_AT(*l, struct mf_http_header, i)->name;
+        const struct mf_str *value =
+            names_only ? NULL : &MF_LIST_AT(*l, struct mf_http_header, i)->value;
+
+        v[i].name = name->v ? name->v : "";
+        v[i].name_len = name->len;
+        v[i].value = value && value->v ? arena_strndup(a, value->v, value->len) : "";
+        v[i].value_len = value && value->v ? value->len : 0;
+        v[i].name = arena_strndup(a, v[i].name, v[i].name_len);
+        if (v[i].name == NULL || v[i].value == NULL)
+            return NULL;
+    }
+    return v;
+}
+
+static const struct gw_header_mod *
+rt_gw_header_mod(struct arena *a, const struct mf_http_header_filter *f)
+{
+    struct gw_header_mod *m = arena_alloc(a, sizeof(*m));
+
+    if (m == NULL || (m->set = rt_gw_headers(a, &f->set, false)) == NULL ||
+        (m->add = rt_gw_headers(a, &f->add, false)) == NULL ||
+        (m->remove = rt_gw_headers(a, &f->remove, true)) == NULL)
+        return NULL;
+    m->n_set = f->set.n;
+    m->n_add = f->add.n;
+    m->n_remove = f->remove.n;
+    return m;
+}
+
+static const char *
+rt_gw_dup(struct arena *a, const struct mf_str *s)
+{
+    return s->v ? arena_strndup(a, s->v, s->len) : NULL;
+}
+
+static void
+rt_gw_path_mod(struct arena *a, const struct mf_http_path_modifier *pm, enum gw_path_mod *type,
+               const char **path)
+{
+    if (pm == NULL)
+        return;
+    if (rt_str_is(&pm->type, "ReplaceFullPath")) {
+        *type = GW_PATHMOD_FULL;
+        *path = rt_gw_dup(a, &pm->replace_full_path);
+    } else if (rt_str_is(&pm->type, "ReplacePrefixMatch")) {
+        *type = GW_PATHMOD_PREFIX;
+        *path = rt_gw_dup(a, &pm->replace_prefix_match);
+    }
+}
+
+/* The rule's filters the workers apply; others (RequestMirror, ExtensionRef,
+ * CORS, ExternalAuth) are not implemented and are ignored. */
+static int
+rt_gw_filters(struct arena *a, const struct mf_http_rule *r, struct gw_rule *g)
+{
+    for (uint32_t i = 0; i < r->filters.n; i++) {
+        const struct mf_http_filter *f = MF_LIST_AT(r->filters, struct mf_http_filter, i);
+
+        if (f->request_header_modifier && !g->req_headers &&
+            (g->req_headers = rt_gw_header_mod(a, f->request_header_modifier)) == NULL)
+            return -1;
+        if (f->response_header_modifier && !g->resp_headers &&
+            (g->resp_headers = rt_gw_header_mod(a, f->response_header_modifier)) == NULL)
+            return -1;
+        if (f->request_redirect && !g->redirect) {
+            const struct mf_http_redirect *rd = f->request_redirect;
+            struct gw_redirect *x = arena_alloc(a, sizeof(*x));
+            if (x == NULL)
+                return -1;
+            x->scheme = rt_gw_dup(a, &rd->scheme);
+            x->hostname = rt_gw_dup(a, &rd->hostname);
+            x->port = rd->port.set ? (uint16_t)rd->port.v : 0;
+            x->status =
+                rd->status_code.set ? (uint16_t)rd->status_code.v : MF_GW_DEFAULT_REDIRECT_STATUS;
+            rt_gw_path_mod(a, rd->path, &x->path_type, &x->path);
+            g->redirect = x;
+        }
+        if (f->url_rewrite && !g->rewrite) {
+            struct gw_rewrite *x = arena_alloc(a, sizeof(*x));
+            if (x == NULL)
+                return -1;
+            x->hostname = rt_gw_dup(a, &f->url_rewrite->hostname);
+            rt_gw_path_mod(a, f->url_rewrite->path, &x->path_type, &x->path);
+            g->rewrite = x;
+        }
+    }
+    return 0;
+}
+
+/* match_prefix: each match's PathPrefix value, for ReplacePrefixMatch. */
+static int
+rt_gw_match_prefixes(struct arena *a, const struct mf_http_rule *r, struct gw_rule *g)
+{
+    g->match_prefix = arena_alloc(a, (r->matches.n + 1) * sizeof(*g->match_prefix));
+    if (g->match_prefix == NULL)
+        return -1;
+    g->n_matches = r->matches.n;
+    for (uint32_t i = 0; i < r->matches.n; i++) {
+        const struct mf_http_route_match *m = MF_LIST_AT(r->matches, struct mf_http_route_match, i);
+        const struct mf_http_path_match *p = m->path;
+
+        if (p == NULL || rt_str_default(&p->type, "PathPrefix"))
+            g->match_prefix[i] = p && p->value.v ? rt_gw_dup(a, &p->value) : "/";
+    }
+    return 0;
+}
+
 /* ---- listeners and ports ----------------------------------------------------- */
 
 static int
@@ -274,6 +391,9 @@ rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, const struct plan_
         if (g->backends == NULL)
             return -1;
         g->n_backends = r->backend_refs.n;
+        if (rt_gw_filters(&b->snap->arena, r, g) != 0 ||
+            rt_gw_match_prefixes(&b->snap->arena, r, g) != 0)
+            return -1;
         for (uint32_t j = 0; j < r->backend_refs.n; j++) {
             if (rt_gw_backend(b, pr, MF_LIST_AT(r->backend_refs, struct mf_http_backend_ref, j),
                               &g->backends[j]) != 0)

@@ -66,7 +66,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                "sha": hashlib.sha256(body).hexdigest(),
                "xff": self.headers.get("X-Forwarded-For"),
                "xfp": self.headers.get("X-Forwarded-Proto"),
-               "host": self.headers.get("Host")}
+               "host": self.headers.get("Host"),
+               "headers": [[k.lower(), v] for k, v in self.headers.items()]}
         self.reply(json.dumps(doc).encode() + b"\n", "application/json")
 
     def reply(self, data, ctype):
@@ -170,6 +171,53 @@ spec:
     backendRefs: [{name: svc-a, port: 80}]
   - matches: [{path: {value: /dyn}}]
     backendRefs: [{name: %(dyn)s, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: filters, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - matches: [{path: {value: /reqhdr}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: X-Set, value: s1}]
+        add: [{name: X-Add, value: a1}]
+        remove: [X-Remove]
+    backendRefs: [{name: svc-a, port: 80}]
+  - matches: [{path: {value: /resphdr}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: X-Resp, value: r1}]
+        add: [{name: X-Resp-Add, value: r2}]
+        remove: [Content-Type]
+    backendRefs: [{name: svc-a, port: 80}]
+  - matches: [{path: {value: /redir}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {hostname: redirect.example, statusCode: 301}
+  - matches: [{path: {value: /redirs}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {scheme: https}
+  - matches: [{path: {value: /redirp}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}
+  - matches: [{path: {value: /rewrite}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite:
+        hostname: rewritten.example
+        path: {type: ReplacePrefixMatch, replacePrefixMatch: /r2}
+    backendRefs: [{name: svc-a, port: 80}]
+  - matches: [{path: {value: /full}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /fixed}}
+    backendRefs: [{name: svc-b, port: 80}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -508,3 +556,53 @@ def test_timeouts(mg, backends, tmp_path):
             assert 0.5 < time.monotonic() - t0 < 4
     finally:
         g.stop()
+
+
+def header_values(doc, name):
+    return [v for k, v in doc["headers"] if k == name]
+
+
+def test_request_header_modifier(gw):
+    code, body = gw.curl("/reqhdr", "-H", "X-Set: client", "-H", "X-Add: c1", "-H",
+                         "X-Remove: gone")
+    doc = json.loads(body)
+    assert code == 200
+    assert header_values(doc, "x-set") == ["s1"]
+    assert header_values(doc, "x-add") == ["c1", "a1"]
+    assert header_values(doc, "x-remove") == []
+
+
+def test_response_header_modifier(gw):
+    r = subprocess.run(["curl", "-si", "-m", "10", gw.url("/resphdr")], capture_output=True,
+                       timeout=30, text=True)
+    head = r.stdout.split("\n\n")[0].lower()
+    assert head.startswith("http/1.1 200")
+    assert "x-resp: r1" in head and "x-resp-add: r2" in head
+    assert "content-type" not in head
+
+
+def location(gw, path, host=None):
+    args = ["curl", "-si", "-m", "10"] + (["-H", f"Host: {host}"] if host else [])
+    r = subprocess.run(args + [gw.url(path)], capture_output=True, timeout=30, text=True)
+    lines = r.stdout.splitlines()
+    loc = [ln.split(": ", 1)[1] for ln in lines if ln.lower().startswith("location:")]
+    return int(lines[0].split()[1]), loc[0] if loc else None
+
+
+def test_request_redirect(gw):
+    assert location(gw, "/redir/x?a=1", host="www.example") == (
+        301, f"http://redirect.example:{gw.port}/redir/x?a=1")
+    assert location(gw, "/redirs", host="www.example:8080") == (302, "https://www.example/redirs")
+    assert location(gw, "/redirp/x/y", host="www.example") == (
+        302, f"http://www.example:{gw.port}/new/x/y")
+
+
+def test_url_rewrite(gw):
+    code, body = gw.curl("/rewrite/x?q=1")
+    doc = json.loads(body)
+    assert doc["path"] == "/r2/x?q=1" and doc["host"] == "rewritten.example"
+    code, body = gw.curl("/rewrite")
+    assert json.loads(body)["path"] == "/r2"
+    code, body = gw.curl("/full/any/thing?z=2")
+    doc = json.loads(body)
+    assert doc["name"] == "B" and doc["path"] == "/fixed?z=2"
