@@ -31,6 +31,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     """Answers with JSON naming the backend, what it received, and the
     upstream connection's source port (to see keep-alive reuse)."""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def log_message(self, *args):
         pass
@@ -606,3 +607,28 @@ def test_url_rewrite(gw):
     code, body = gw.curl("/full/any/thing?z=2")
     doc = json.loads(body)
     assert doc["name"] == "B" and doc["path"] == "/fixed?z=2"
+
+
+def test_reload_under_load(mg, backends, tmp_path):
+    """wrk keeps 20 connections busy while the route flips five times:
+    no error, no non-2xx answer, no socket error."""
+    g = Gateway(mg.binary, tmp_path, *backends)
+    try:
+        wrk = subprocess.Popen(["wrk", "-t1", "-c20", "-d3s", g.url("/dyn")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            for i in range(5):
+                time.sleep(0.4)
+                g.file.write_text(manifests(g.port, *backends,
+                                            dyn="svc-b" if i % 2 == 0 else "svc-a"))
+                g.proc.send_signal(signal.SIGHUP)
+            out, _ = wrk.communicate(timeout=30)
+        finally:
+            if wrk.poll() is None:
+                wrk.kill()
+                wrk.wait()
+        assert "requests in" in out, out
+        assert "Non-2xx" not in out and "Socket errors" not in out, out
+        assert g.logs().count("running:") >= 3
+    finally:
+        g.stop()
