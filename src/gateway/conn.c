@@ -77,8 +77,7 @@ gw_conn_accept(struct gw_worker *w, int fd, const struct gw_lsock *ls)
     socklen_t sl = sizeof(ss);
     int one = 1;
 
-    if (c == NULL || (c->cin = malloc(GW_IN_CAP)) == NULL) {
-        free(c);
+    if (c == NULL) {
         close(fd);
         return;
     }
@@ -129,8 +128,8 @@ gw_conn_close(struct gw_conn *c)
         w->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    free(c->cin);
-    free(c->uin);
+    gw_buf_put(w, c->cin);
+    gw_buf_put(w, c->uin);
     gw_obuf_free(&c->cout);
     gw_obuf_free(&c->uout);
     free(c);
@@ -138,10 +137,25 @@ gw_conn_close(struct gw_conn *c)
 
 /* ---- the proxy's own answers ------------------------------------------------ */
 
+/* Between requests an idle connection keeps no input buffer: they go back
+ * to the worker's cache (idle keep-alive connections stay small). */
+static void
+gw_conn_release_buffers(struct gw_conn *c)
+{
+    gw_buf_put(c->w, c->uin);
+    c->uin = NULL;
+    c->uin_len = 0;
+    if (c->cin_len == 0) {
+        gw_buf_put(c->w, c->cin);
+        c->cin = NULL;
+    }
+}
+
 /* After a response of the proxy's own: the next request, or close. */
 static void
 gw_conn_local_done(struct gw_conn *c, bool cl)
 {
+    cl = cl || c->close_after;
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
     if (cl) {
@@ -153,6 +167,7 @@ gw_conn_local_done(struct gw_conn *c, bool cl)
     memmove(c->cin, c->cin + c->body_off, c->cin_len - c->body_off);
     c->cin_len -= c->body_off;
     c->body_off = 0;
+    gw_conn_release_buffers(c);
     http_parser_init(&c->p, HTTP_REQUEST, &c->w->lim, c->fields, GW_FIELDS);
     gw_conn_set_state(c, GW_C_HEAD);
 }
@@ -204,11 +219,8 @@ gw_conn_connect(struct gw_conn *c, bool pooled)
     if (fd < 0)
         return -1;
     c->ufd = fd;
+    /* gw_conn_arm registers it, with what the state needs. */
     ev_io_init(&c->uio, fd, gw_conn_on_upstream, c);
-    if (ev_io_start(&w->loop, &c->uio, EV_WRITE) != 0) {
-        gw_upstream_drop(c);
-        return -1;
-    }
     gw_conn_set_state(c, c->reused ? GW_C_REQ_BODY : GW_C_CONNECT);
     return 0;
 }
@@ -474,7 +486,7 @@ gw_conn_req_body(struct gw_conn *c)
         if (r == HTTP_DONE) {
             if (chunked)
                 gw_obuf_append(&c->uout, HTTP_CHUNK_LAST, sizeof(HTTP_CHUNK_LAST) - 1);
-            if (c->uin == NULL && (c->uin = malloc(GW_IN_CAP)) == NULL) {
+            if (c->uin == NULL && (c->uin = gw_buf_get(c->w)) == NULL) {
                 gw_conn_abort(c);
                 return false;
             }
@@ -515,6 +527,7 @@ gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
     memmove(c->cin, c->cin + c->body_off, c->cin_len - c->body_off);
     c->cin_len -= c->body_off;
     c->body_off = 0;
+    gw_conn_release_buffers(c);
     http_parser_init(&c->p, HTTP_REQUEST, &c->w->lim, c->fields, GW_FIELDS);
     gw_conn_set_state(c, GW_C_HEAD);
 }
@@ -638,8 +651,12 @@ gw_conn_arm(struct gw_conn *c)
         return gw_conn_close(c);
     if (gw_obuf_pending(&c->cout) > 0)
         ce |= EV_WRITE;
-    if ((c->st == GW_C_HEAD || c->st == GW_C_REQ_BODY) && c->cin_len < GW_IN_CAP &&
-        gw_obuf_pending(&c->uout) < GW_OUT_HIGH && gw_obuf_pending(&c->cout) < GW_OUT_HIGH)
+    /* Reading on while the upstream answers: pipelined requests are buffered
+     * (parsed later), a client that leaves is seen at once, and the
+     * interest does not flip twice per request. */
+    if (c->st != GW_C_CLOSING && !c->client_eof && c->cin_len < GW_IN_CAP &&
+        (c->st != GW_C_REQ_BODY || gw_obuf_pending(&c->uout) < GW_OUT_HIGH) &&
+        gw_obuf_pending(&c->cout) < GW_OUT_HIGH)
         ce |= EV_READ;
     if (c->ufd >= 0) {
         if (c->st == GW_C_CONNECT || gw_obuf_pending(&c->uout) > 0)
@@ -672,10 +689,16 @@ gw_conn_on_client(struct ev_loop *loop, struct ev_io *io, unsigned ev)
     (void)loop;
     if ((ev & EV_READ) && !(c->cio.events & EV_READ))
         return gw_conn_close(c); /* hang-up or error while not reading */
+    if ((ev & EV_READ) && c->cin == NULL && (c->cin = gw_buf_get(c->w)) == NULL)
+        return gw_conn_close(c);
     if (ev & EV_READ) {
         n = recv(c->cfd, c->cin + c->cin_len, GW_IN_CAP - c->cin_len, 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        if (n == 0 && c->st != GW_C_HEAD && !c->has_body) {
+            c->client_eof = true; /* a half-close after the request: answer, then close */
+            c->close_after = true;
+        } else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
             return gw_conn_close(c); /* mid-request EOF: nothing to answer */
+        }
         if (n > 0) {
             bool first = c->cin_len == 0;
 

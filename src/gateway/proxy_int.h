@@ -28,7 +28,10 @@ struct gw_lsock {
 struct gw_idle {
     struct gw_endpoint ep;
     int fd;
+    uint64_t since; /* ev_now when it went idle */
 };
+
+#define GW_BUF_CACHE 64 /* free GW_IN_CAP buffers kept per worker */
 
 struct gw_conn;
 
@@ -45,7 +48,9 @@ struct gw_worker {
     struct gw_lsock *lsocks;
     struct gw_idle pool[GW_POOL_MAX];
     size_t npool;
-    struct gw_conn *conns; /* every open client connection */
+    struct gw_conn *conns;    /* every open client connection */
+    char *bufs[GW_BUF_CACHE]; /* idle connections hold no input buffer */
+    size_t nbufs;
     struct gw_scratch *scratch;
     struct http_limits lim;
     uint64_t rng;
@@ -91,6 +96,7 @@ struct gw_conn {
     enum http_method method;
     uint8_t minor;
     bool keep_alive, has_body, sent_100, close_after;
+    bool client_eof; /* the client shut its side down after a complete request */
     /* upstream side */
     char *uin;
     size_t uin_len, ubody_off;
@@ -120,6 +126,11 @@ void gw_pool_close_all(struct gw_worker *w);
 int gw_upstream_connect(const struct gw_endpoint *ep);
 /* Chooses a backendRef by weight, NULL when the rule has none (500). */
 const struct gw_backend *gw_pick_backend(struct gw_worker *w, const struct gw_rule *r);
+
+/* GW_IN_CAP input buffers, recycled per worker; NULL when memory runs out. */
+char *gw_buf_get(struct gw_worker *w);
+void gw_buf_put(struct gw_worker *w, char *p);
+void gw_buf_free_all(struct gw_worker *w);
 
 /* obuf helpers */
 int gw_obuf_reserve(struct gw_obuf *b, size_t n);

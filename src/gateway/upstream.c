@@ -36,14 +36,18 @@ gw_pool_take(struct gw_worker *w, const struct gw_endpoint *ep)
     /* Newest first: the most recently used connection is the least likely to
      * have been closed by the upstream's idle timeout. */
     for (size_t i = w->npool; i-- > 0;) {
+        uint64_t idle_ns;
         int fd;
 
         if (!gw_ep_equal(&w->pool[i].ep, ep))
             continue;
         fd = w->pool[i].fd;
+        idle_ns = ev_now(&w->loop) - w->pool[i].since;
         memmove(&w->pool[i], &w->pool[i + 1], (w->npool - i - 1) * sizeof(w->pool[0]));
         w->npool--;
-        if (gw_idle_alive(fd))
+        /* Idle for under a second: no upstream closes that fast (and a stale
+         * one is retried for requests without body); skip the syscall. */
+        if (idle_ns < 1000000000u || gw_idle_alive(fd))
             return fd;
         close(fd);
     }
@@ -60,6 +64,7 @@ gw_pool_put(struct gw_worker *w, const struct gw_endpoint *ep, int fd)
     }
     w->pool[w->npool].ep = *ep;
     w->pool[w->npool].fd = fd;
+    w->pool[w->npool].since = ev_now(&w->loop);
     w->npool++;
 }
 
@@ -119,6 +124,32 @@ gw_pick_backend(struct gw_worker *w, const struct gw_rule *r)
         n -= r->backends[i].weight;
     }
     return &r->backends[r->n_backends - 1];
+}
+
+/* ---- input buffers ------------------------------------------------------ */
+
+char *
+gw_buf_get(struct gw_worker *w)
+{
+    return w->nbufs > 0 ? w->bufs[--w->nbufs] : malloc(GW_IN_CAP);
+}
+
+void
+gw_buf_put(struct gw_worker *w, char *p)
+{
+    if (p == NULL)
+        return;
+    if (w->nbufs < GW_BUF_CACHE)
+        w->bufs[w->nbufs++] = p;
+    else
+        free(p);
+}
+
+void
+gw_buf_free_all(struct gw_worker *w)
+{
+    while (w->nbufs > 0)
+        free(w->bufs[--w->nbufs]);
 }
 
 /* ---- output buffers ----------------------------------------------------- */

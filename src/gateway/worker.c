@@ -171,6 +171,7 @@ gw_worker_cleanup(struct gw_worker *w)
         gw_lsock_close(w, ls);
     }
     gw_pool_close_all(w);
+    gw_buf_free_all(w);
     gw_snapshot_unref(w->snap);
     w->snap = NULL;
     gw_snapshot_unref(atomic_exchange(&w->pending, NULL));

@@ -497,6 +497,15 @@ def test_pipelining(gw):
     assert b'"name": "A"' in data and b'"name": "B"' in data
 
 
+def test_half_close_still_answered(gw):
+    for path in (b"/a/half", b"/nothing"):
+        with socket.create_connection((GW_ADDR, gw.port), timeout=5) as s:
+            s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.shutdown(socket.SHUT_WR)
+            data = read_all(s)
+        assert data.startswith(b"HTTP/1.1 200" if path == b"/a/half" else b"HTTP/1.1 404"), data
+
+
 def test_reload_switches_routes_on_open_connection(mg, backends, tmp_path):
     g = Gateway(mg.binary, tmp_path, *backends)
     try:
