@@ -43,7 +43,8 @@ gw_conn_set_state(struct gw_conn *c, enum gw_state st)
     else if (st == GW_C_CONNECT)
         gw_conn_set_timer(c, o->connect_timeout_ms);
     else if (st == GW_C_RESP_HEAD)
-        gw_conn_set_timer(c, o->upstream_timeout_ms);
+        gw_conn_set_timer(c, c->rule != NULL && c->rule->timeout_ms ? c->rule->timeout_ms
+                                                                    : o->upstream_timeout_ms);
     else
         gw_conn_set_timer(c, o->idle_timeout_ms);
 }
@@ -158,6 +159,7 @@ gw_conn_local_done(struct gw_conn *c, bool cl)
     cl = cl || c->close_after;
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
+    c->rule = NULL;
     if (cl) {
         c->close_after = true;
         gw_conn_set_state(c, GW_C_CLOSING);
@@ -518,6 +520,7 @@ gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
     gw_upstream_drop(c);
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
+    c->rule = NULL;
     if (c->close_after || !c->keep_alive) {
         c->close_after = true;
         gw_conn_set_state(c, GW_C_CLOSING);

@@ -93,6 +93,7 @@ struct gw_rule {
     const struct gw_rewrite *rewrite;
     const char **match_prefix;
     uint32_t n_matches;
+    uint32_t timeout_ms; /* the rule's backendRequest (else request) timeout; 0: default */
 };
 
 /*

@@ -391,6 +391,12 @@ rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, const struct plan_
         if (g->backends == NULL)
             return -1;
         g->n_backends = r->backend_refs.n;
+        /* The whole-request timeout is approximated by the wait for the
+         * response head; backendRequest, when given, is exactly that. */
+        if (r->timeouts != NULL && r->timeouts->backend_request_ms > 0)
+            g->timeout_ms = (uint32_t)r->timeouts->backend_request_ms;
+        else if (r->timeouts != NULL && r->timeouts->request_ms > 0)
+            g->timeout_ms = (uint32_t)r->timeouts->request_ms;
         if (rt_gw_filters(&b->snap->arena, r, g) != 0 ||
             rt_gw_match_prefixes(&b->snap->arena, r, g) != 0)
             return -1;

@@ -54,7 +54,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body, chunked = self.read_body()
         url = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(url.query)
-        if url.path == "/slow":
+        if url.path.startswith("/slow"):
             time.sleep(2.5)
         if url.path == "/chunked":
             return self.chunked_reply()
@@ -179,6 +179,9 @@ metadata: {name: filters, namespace: apps}
 spec:
   parentRefs: [{name: gw, sectionName: http}]
   rules:
+  - matches: [{path: {value: /slowto}}]
+    timeouts: {request: 500ms}
+    backendRefs: [{name: svc-a, port: 80}]
   - matches: [{path: {value: /reqhdr}}]
     filters:
     - type: RequestHeaderModifier
@@ -570,6 +573,12 @@ def test_timeouts(mg, backends, tmp_path):
 
 def header_values(doc, name):
     return [v for k, v in doc["headers"] if k == name]
+
+
+def test_route_timeout_504(gw):
+    t0 = time.monotonic()
+    assert gw.curl("/slowto")[0] == 504
+    assert time.monotonic() - t0 < 2.0
 
 
 def test_request_header_modifier(gw):
