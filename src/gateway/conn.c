@@ -212,14 +212,16 @@ gw_conn_connect(struct gw_conn *c, bool pooled)
     struct gw_worker *w = c->w;
     int fd = -1;
 
-    c->ep = c->be->eps[w->rr++ % c->be->n_eps];
+    c->ep = *gw_pick_endpoint(w, c->be);
     if (pooled)
         fd = gw_pool_take(w, &c->ep);
     c->reused = fd >= 0;
     if (fd < 0)
         fd = gw_upstream_connect(&c->ep);
-    if (fd < 0)
+    if (fd < 0) {
+        gw_eject(w, &c->ep);
         return -1;
+    }
     c->ufd = fd;
     /* gw_conn_arm registers it, with what the state needs. */
     ev_io_init(&c->uio, fd, gw_conn_on_upstream, c);
@@ -743,8 +745,10 @@ gw_conn_on_connected(struct gw_conn *c)
     int err = 0;
     socklen_t len = sizeof(err);
 
-    if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
+    if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+        gw_eject(c->w, &c->ep);
         return gw_conn_upstream_failed(c, true);
+    }
     gw_conn_set_state(c, GW_C_REQ_BODY);
     gw_conn_run(c);
 }
@@ -795,6 +799,8 @@ gw_conn_on_timer(struct ev_loop *loop, struct ev_timer *t)
     (void)loop;
     switch (c->st) {
     case GW_C_CONNECT:
+        gw_eject(c->w, &c->ep);
+        /* fall through */
     case GW_C_RESP_HEAD:
         gw_conn_respond(c, 504, false);
         return gw_conn_arm(c);

@@ -32,6 +32,14 @@ struct gw_idle {
 };
 
 #define GW_BUF_CACHE 64 /* free GW_IN_CAP buffers kept per worker */
+#define GW_EJECT_MAX 32 /* endpoints a worker remembers as refusing */
+#define GW_EJECT_NS (10ull * 1000000000u)
+
+/* Passive health: an endpoint that refused a connection, skipped until then. */
+struct gw_eject {
+    struct gw_endpoint ep;
+    uint64_t until;
+};
 
 struct gw_conn;
 
@@ -48,7 +56,9 @@ struct gw_worker {
     struct gw_lsock *lsocks;
     struct gw_idle pool[GW_POOL_MAX];
     size_t npool;
-    struct gw_conn *conns;    /* every open client connection */
+    struct gw_conn *conns; /* every open client connection */
+    struct gw_eject ejected[GW_EJECT_MAX];
+    size_t nejected;
     char *bufs[GW_BUF_CACHE]; /* idle connections hold no input buffer */
     size_t nbufs;
     struct gw_scratch *scratch;
@@ -124,6 +134,10 @@ void gw_pool_put(struct gw_worker *w, const struct gw_endpoint *ep, int fd);
 void gw_pool_close_all(struct gw_worker *w);
 /* Starts a non-blocking connect; returns the fd or -1. */
 int gw_upstream_connect(const struct gw_endpoint *ep);
+/* The next endpoint of be round robin, skipping ejected ones (unless all are). */
+const struct gw_endpoint *gw_pick_endpoint(struct gw_worker *w, const struct gw_backend *be);
+/* ep refused a connection: skip it for GW_EJECT_NS. */
+void gw_eject(struct gw_worker *w, const struct gw_endpoint *ep);
 /* Chooses a backendRef by weight, NULL when the rule has none (500). */
 const struct gw_backend *gw_pick_backend(struct gw_worker *w, const struct gw_rule *r);
 

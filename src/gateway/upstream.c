@@ -95,6 +95,51 @@ gw_upstream_connect(const struct gw_endpoint *ep)
     return fd;
 }
 
+/* ---- passive health ------------------------------------------------------- */
+
+static bool
+gw_is_ejected(struct gw_worker *w, const struct gw_endpoint *ep)
+{
+    uint64_t now = ev_now(&w->loop);
+
+    for (size_t i = 0; i < w->nejected; i++)
+        if (w->ejected[i].until > now && gw_ep_equal(&w->ejected[i].ep, ep))
+            return true;
+    return false;
+}
+
+void
+gw_eject(struct gw_worker *w, const struct gw_endpoint *ep)
+{
+    uint64_t now = ev_now(&w->loop);
+    size_t slot = w->nejected, oldest = 0;
+
+    for (size_t i = 0; i < w->nejected; i++) {
+        if (gw_ep_equal(&w->ejected[i].ep, ep) || w->ejected[i].until <= now) {
+            slot = i;
+            break;
+        }
+        if (w->ejected[i].until < w->ejected[oldest].until)
+            oldest = i;
+    }
+    if (slot == GW_EJECT_MAX)
+        slot = oldest;
+    if (slot == w->nejected)
+        w->nejected++;
+    w->ejected[slot].ep = *ep;
+    w->ejected[slot].until = now + GW_EJECT_NS;
+}
+
+const struct gw_endpoint *
+gw_pick_endpoint(struct gw_worker *w, const struct gw_backend *be)
+{
+    const struct gw_endpoint *ep = &be->eps[w->rr++ % be->n_eps];
+
+    for (uint32_t k = 1; w->nejected > 0 && k < be->n_eps && gw_is_ejected(w, ep); k++)
+        ep = &be->eps[w->rr++ % be->n_eps];
+    return ep;
+}
+
 /* xorshift64: weights need a cheap, per-thread, unbiased-enough draw. */
 static uint64_t
 gw_rand(struct gw_worker *w)

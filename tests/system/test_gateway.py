@@ -170,6 +170,8 @@ spec:
     backendRefs: [{name: svc-refused, port: 80}]
   - matches: [{path: {value: /slow}}]
     backendRefs: [{name: svc-a, port: 80}]
+  - matches: [{path: {value: /half}}]
+    backendRefs: [{name: svc-half, port: 80}]
   - matches: [{path: {value: /dyn}}]
     backendRefs: [{name: %(dyn)s, port: 80}]
 ---
@@ -246,13 +248,15 @@ spec:
 def manifests(port, a, b, dyn="svc-a"):
     refused = free_port("127.0.0.23")
     docs = [BASE.format(port=port), MAIN_ROUTE % {"dyn": dyn}]
-    for s in ("svc-a", "svc-b", "svc-ab", "svc-empty", "svc-refused"):
+    for s in ("svc-a", "svc-b", "svc-ab", "svc-empty", "svc-refused", "svc-half"):
         docs.append(service_yaml(s))
     docs += [slice_yaml("a", "svc-a", a.host, a.port), slice_yaml("b", "svc-b", b.host, b.port),
              slice_yaml("ab-1", "svc-ab", a.host, a.port),
              slice_yaml("ab-2", "svc-ab", b.host, b.port),
              slice_yaml("empty", "svc-empty", a.host, a.port, ready=False),
-             slice_yaml("refused", "svc-refused", "127.0.0.23", refused)]
+             slice_yaml("refused", "svc-refused", "127.0.0.23", refused),
+             slice_yaml("half-1", "svc-half", a.host, a.port),
+             slice_yaml("half-2", "svc-half", "127.0.0.23", refused)]
     return "---\n".join(d if d.endswith("\n") else d + "\n" for d in docs)
 
 
@@ -388,6 +392,14 @@ def test_unresolved_backend_500(gw):
 def test_refused_backend_502(gw):
     assert gw.curl("/refused")[0] == 502
     assert gw.curl("/refused", "-X", "POST", "-d", "x")[0] == 502
+
+
+def test_refusing_endpoint_ejected(gw):
+    """One endpoint of two refuses: GETs are retried on the other; a POST
+    is not, but once a worker has seen the refusal it skips that endpoint."""
+    assert [gw.curl("/half")[0] for _ in range(6)] == [200] * 6
+    codes = [gw.curl("/half", "-X", "POST", "-d", "x")[0] for _ in range(12)]
+    assert codes.count(200) >= 10 and set(codes) <= {200, 502}, codes
 
 
 def test_forwarded_headers(gw):
