@@ -800,7 +800,8 @@ gw_conn_on_timer(struct ev_loop *loop, struct ev_timer *t)
     switch (c->st) {
     case GW_C_CONNECT:
         gw_eject(c->w, &c->ep);
-        /* fall through */
+        gw_conn_respond(c, 504, false);
+        return gw_conn_arm(c);
     case GW_C_RESP_HEAD:
         gw_conn_respond(c, 504, false);
         return gw_conn_arm(c);
