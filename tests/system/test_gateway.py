@@ -512,6 +512,23 @@ def test_pipelining(gw):
     assert b'"name": "A"' in data and b'"name": "B"' in data
 
 
+def test_http10_and_connection_close(gw):
+    # HTTP/1.0 without Host: the Gateway address stands in; a chunked
+    # upstream body is sent close-delimited, and the connection closes.
+    with socket.create_connection((GW_ADDR, gw.port), timeout=5) as s:
+        s.sendall(b"GET /chunked HTTP/1.0\r\n\r\n")
+        data = read_all(s)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"chunked" not in head.lower()
+    assert body == b"".join(b"part%d-A;" % i for i in range(5))
+    code, body = gw.curl("/a", "-0")
+    assert code == 200 and json.loads(body)["host"] == f"{GW_ADDR}:{gw.port}"
+    with socket.create_connection((GW_ADDR, gw.port), timeout=5) as s:
+        s.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = read_all(s)
+    assert data.startswith(b"HTTP/1.1 200") and b"connection: close" in data.lower()
+
+
 def test_half_close_still_answered(gw):
     for path in (b"/a/half", b"/nothing"):
         with socket.create_connection((GW_ADDR, gw.port), timeout=5) as s:
