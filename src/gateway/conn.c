@@ -23,6 +23,7 @@ static void gw_conn_on_upstream(struct ev_loop *loop, struct ev_io *io, unsigned
 static void gw_conn_on_timer(struct ev_loop *loop, struct ev_timer *t);
 static void gw_conn_run(struct gw_conn *c);
 static void gw_conn_upstream_failed(struct gw_conn *c, bool connecting);
+static void gw_conn_start_tunnel(struct gw_conn *c);
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
@@ -286,6 +287,7 @@ gw_conn_forward_fields(struct gw_conn *c, struct http_forward *f, char *host, si
 
     f->client_addr = c->peer;
     f->client_addr_len = strlen(c->peer);
+    f->keep_upgrade = c->p.msg.upgrade; /* WebSocket and other upgrades pass through */
     if (!c->p.msg.has_host) {
         char a[IP_STRLEN];
         f->host = host;
@@ -551,9 +553,10 @@ gw_conn_resp_head(struct gw_conn *c)
             gw_conn_respond(c, 502, true);
         return;
     }
-    if (r == HTTP_ERROR || c->rp.msg.framing == HTTP_BODY_TUNNEL)
+    if (r == HTTP_ERROR ||
+        (c->rp.msg.framing == HTTP_BODY_TUNNEL && !(c->p.msg.upgrade && c->rp.msg.status == 101)))
         return gw_conn_respond(c, 502, true);
-    if (c->rp.msg.status < 200) {
+    if (c->rp.msg.status < 200 && c->rp.msg.framing != HTTP_BODY_TUNNEL) {
         /* Interim answers are dropped: Expect was answered by the proxy. */
         memmove(c->uin, c->uin + c->rp.msg.head_len, c->uin_len - c->rp.msg.head_len);
         c->uin_len -= c->rp.msg.head_len;
@@ -573,11 +576,35 @@ gw_conn_resp_head(struct gw_conn *c)
     if (c->rule->resp_headers != NULL &&
         gw_obuf_headers(&c->cout, c->cout.len - n, c->rule->resp_headers) != 0)
         return gw_conn_respond(c, 502, true);
+    if (c->out_framing == HTTP_BODY_TUNNEL)
+        return gw_conn_start_tunnel(c);
     if (c->out_framing == HTTP_BODY_CLOSE)
         c->close_after = true;
     http_body_init(&c->rb, &c->rp.msg, &c->w->lim);
     c->ubody_off = c->rp.msg.head_len;
     gw_conn_set_state(c, GW_C_RESP_BODY);
+}
+
+/* Moves the bytes each side sent into the other side's output. */
+static void
+gw_conn_tunnel(struct gw_conn *c)
+{
+    if (c->cin_len > c->body_off && gw_obuf_pending(&c->uout) < GW_OUT_HIGH &&
+        gw_obuf_append(&c->uout, c->cin + c->body_off, c->cin_len - c->body_off) == 0)
+        c->cin_len = c->body_off = 0;
+    if (c->uin_len > c->ubody_off && gw_obuf_pending(&c->cout) < GW_OUT_HIGH &&
+        gw_obuf_append(&c->cout, c->uin + c->ubody_off, c->uin_len - c->ubody_off) == 0)
+        c->uin_len = c->ubody_off = 0;
+}
+
+/* 101 to an upgrade: from now on the connection is a byte pipe; what either
+ * side sent after its head goes through first. */
+static void
+gw_conn_start_tunnel(struct gw_conn *c)
+{
+    c->ubody_off = c->rp.msg.head_len;
+    gw_conn_set_state(c, GW_C_TUNNEL);
+    gw_conn_tunnel(c);
 }
 
 /* Response body from uin to cout. Returns false when c was closed. */
@@ -631,6 +658,8 @@ gw_conn_step(struct gw_conn *c)
             gw_conn_resp_head(c);
         else if (st == GW_C_RESP_BODY && !gw_conn_resp_body(c))
             return false;
+        else if (st == GW_C_TUNNEL)
+            gw_conn_tunnel(c);
         if (c->st == st && c->cin_len == cin && c->uin_len == uin &&
             gw_obuf_pending(&c->cout) == cout)
             break;
@@ -648,7 +677,7 @@ gw_conn_arm(struct gw_conn *c)
     if (gw_obuf_flush(&c->cout, c->cfd) != 0)
         return gw_conn_close(c);
     if (c->ufd >= 0 && c->st != GW_C_CONNECT && gw_obuf_flush(&c->uout, c->ufd) != 0) {
-        if (c->st == GW_C_RESP_BODY)
+        if (c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL)
             return gw_conn_abort(c);
         return gw_conn_upstream_failed(c, false);
     }
@@ -660,13 +689,14 @@ gw_conn_arm(struct gw_conn *c)
      * (parsed later), a client that leaves is seen at once, and the
      * interest does not flip twice per request. */
     if (c->st != GW_C_CLOSING && !c->client_eof && c->cin_len < GW_IN_CAP &&
-        (c->st != GW_C_REQ_BODY || gw_obuf_pending(&c->uout) < GW_OUT_HIGH) &&
+        ((c->st != GW_C_REQ_BODY && c->st != GW_C_TUNNEL) ||
+         gw_obuf_pending(&c->uout) < GW_OUT_HIGH) &&
         gw_obuf_pending(&c->cout) < GW_OUT_HIGH)
         ce |= EV_READ;
     if (c->ufd >= 0) {
         if (c->st == GW_C_CONNECT || gw_obuf_pending(&c->uout) > 0)
             ue |= EV_WRITE;
-        if ((c->st == GW_C_RESP_HEAD || c->st == GW_C_RESP_BODY) &&
+        if ((c->st == GW_C_RESP_HEAD || c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL) &&
             gw_obuf_pending(&c->cout) < GW_OUT_HIGH && c->uin_len < GW_IN_CAP)
             ue |= EV_READ;
         if (c->uio.events != ue || !c->uio.active)
@@ -698,6 +728,11 @@ gw_conn_on_client(struct ev_loop *loop, struct ev_io *io, unsigned ev)
         return gw_conn_close(c);
     if (ev & EV_READ) {
         n = recv(c->cfd, c->cin + c->cin_len, GW_IN_CAP - c->cin_len, 0);
+        if (n == 0 && c->st == GW_C_TUNNEL) {
+            gw_upstream_drop(c); /* the client is done: so is the tunnel */
+            c->st = GW_C_CLOSING;
+            return gw_conn_arm(c);
+        }
         if (n == 0 && c->st != GW_C_HEAD && !c->has_body) {
             c->client_eof = true; /* a half-close after the request: answer, then close */
             c->close_after = true;
@@ -708,7 +743,7 @@ gw_conn_on_client(struct ev_loop *loop, struct ev_io *io, unsigned ev)
             bool first = c->cin_len == 0;
 
             c->cin_len += (size_t)n;
-            if ((c->st == GW_C_HEAD && first) || c->st == GW_C_REQ_BODY)
+            if ((c->st == GW_C_HEAD && first) || c->st == GW_C_REQ_BODY || c->st == GW_C_TUNNEL)
                 gw_conn_set_state(c, c->st); /* header-read timeout from the first byte */
         }
     }
@@ -766,9 +801,15 @@ gw_conn_on_upstream(struct ev_loop *loop, struct ev_io *io, unsigned ev)
         n = recv(c->ufd, c->uin + c->uin_len, GW_IN_CAP - c->uin_len, 0);
         if (n > 0) {
             c->uin_len += (size_t)n;
-            if (c->st == GW_C_RESP_BODY)
-                gw_conn_set_state(c, GW_C_RESP_BODY);
+            if (c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL)
+                gw_conn_set_state(c, c->st);
         } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+            if (c->st == GW_C_TUNNEL) {
+                gw_conn_tunnel(c);
+                gw_upstream_drop(c); /* write what it sent, then close */
+                c->st = GW_C_CLOSING;
+                return gw_conn_arm(c);
+            }
             if (c->st == GW_C_RESP_HEAD && c->uin_len == 0)
                 return gw_conn_upstream_failed(c, false);
             if (c->st == GW_C_RESP_BODY && http_body_eof(&c->rb) == HTTP_DONE) {

@@ -86,6 +86,7 @@ enum gw_state {
     GW_C_RESP_HEAD, /* waiting for the response head */
     GW_C_RESP_BODY, /* streaming the response to the client */
     GW_C_CLOSING,   /* writing what is left, then closing */
+    GW_C_TUNNEL,    /* after 101 Switching Protocols: bytes both ways */
 };
 
 struct gw_conn {

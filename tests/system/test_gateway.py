@@ -54,6 +54,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body, chunked = self.read_body()
         url = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(url.query)
+        if url.path == "/ws" and self.headers.get("Upgrade") == "echo":
+            return self.echo_tunnel()
         if url.path.startswith("/slow"):
             time.sleep(2.5)
         if url.path == "/chunked":
@@ -78,6 +80,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def echo_tunnel(self):
+        self.send_response(101)
+        self.send_header("Upgrade", "echo")
+        self.send_header("Connection", "Upgrade")
+        self.end_headers()
+        self.wfile.flush()
+        while True:
+            data = self.connection.recv(4096)
+            if not data:
+                break
+            self.connection.sendall(data.upper())
+        self.close_connection = True
 
     def chunked_reply(self):
         self.send_response(200)
@@ -169,6 +184,8 @@ spec:
   - matches: [{path: {value: /refused}}]
     backendRefs: [{name: svc-refused, port: 80}]
   - matches: [{path: {value: /slow}}]
+    backendRefs: [{name: svc-a, port: 80}]
+  - matches: [{path: {value: /ws}}]
     backendRefs: [{name: svc-a, port: 80}]
   - matches: [{path: {value: /half}}]
     backendRefs: [{name: svc-half, port: 80}]
@@ -527,6 +544,30 @@ def test_http10_and_connection_close(gw):
         s.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         data = read_all(s)
     assert data.startswith(b"HTTP/1.1 200") and b"connection: close" in data.lower()
+
+
+def test_upgrade_tunnel(gw):
+    with socket.create_connection((GW_ADDR, gw.port), timeout=5) as s:
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n"
+                  b"\r\nearly")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            assert chunk, data
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101") and b"upgrade: echo" in head.lower(), head
+        for msg in (b"", b"hello", b"x" * 100000):
+            s.sendall(msg)
+            want = (b"EARLY" if not msg else msg.upper())
+            while len(rest) < len(want):
+                chunk = s.recv(65536)
+                assert chunk, rest
+                rest += chunk
+            assert rest == want
+            rest = b""
+    # Without an upgrade the same path is an ordinary request.
+    assert gw.who("/ws") == "A"
 
 
 def test_half_close_still_answered(gw):
