@@ -19,7 +19,6 @@
 #include "gateway/proxy_int.h"
 
 static void gw_conn_on_client(struct ev_loop *loop, struct ev_io *io, unsigned ev);
-static void gw_conn_on_upstream(struct ev_loop *loop, struct ev_io *io, unsigned ev);
 static void gw_conn_on_timer(struct ev_loop *loop, struct ev_timer *t);
 static void gw_conn_run(struct gw_conn *c);
 static void gw_conn_upstream_failed(struct gw_conn *c, bool connecting);
@@ -86,13 +85,11 @@ gw_conn_accept(struct gw_worker *w, int fd, const struct gw_lsock *ls)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->w = w;
     c->cfd = fd;
-    c->ufd = -1;
     c->laddr = ls->addr;
     c->lport = ls->port;
     if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
         gw_peer_text(c, &ss);
     ev_io_init(&c->cio, fd, gw_conn_on_client, c);
-    ev_io_init(&c->uio, -1, gw_conn_on_upstream, c);
     ev_timer_init(&c->timer, gw_conn_on_timer, c);
     http_parser_init(&c->p, HTTP_REQUEST, &w->lim, c->fields, GW_FIELDS);
     c->next = w->conns;
@@ -107,11 +104,10 @@ gw_conn_accept(struct gw_worker *w, int fd, const struct gw_lsock *ls)
 static void
 gw_upstream_drop(struct gw_conn *c)
 {
-    if (c->ufd < 0)
+    if (c->up == NULL)
         return;
-    ev_io_stop(&c->w->loop, &c->uio);
-    close(c->ufd);
-    c->ufd = -1;
+    gw_upconn_close(c->up);
+    c->up = NULL;
 }
 
 void
@@ -211,21 +207,14 @@ static int
 gw_conn_connect(struct gw_conn *c, bool pooled)
 {
     struct gw_worker *w = c->w;
-    int fd = -1;
 
     c->ep = *gw_pick_endpoint(w, c->be);
-    if (pooled)
-        fd = gw_pool_take(w, &c->ep);
-    c->reused = fd >= 0;
-    if (fd < 0)
-        fd = gw_upstream_connect(&c->ep);
-    if (fd < 0) {
+    c->up = pooled ? gw_pool_take(w, &c->ep, c) : NULL;
+    c->reused = c->up != NULL;
+    if (c->up == NULL && (c->up = gw_upconn_open(w, &c->ep, c)) == NULL) {
         gw_eject(w, &c->ep);
         return -1;
     }
-    c->ufd = fd;
-    /* gw_conn_arm registers it, with what the state needs. */
-    ev_io_init(&c->uio, fd, gw_conn_on_upstream, c);
     gw_conn_set_state(c, c->reused ? GW_C_REQ_BODY : GW_C_CONNECT);
     return 0;
 }
@@ -516,10 +505,9 @@ gw_conn_req_body(struct gw_conn *c)
 static void
 gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
 {
-    if (upstream_reusable && c->ufd >= 0 && c->ubody_off == c->uin_len) {
-        ev_io_stop(&c->w->loop, &c->uio);
-        gw_pool_put(c->w, &c->ep, c->ufd);
-        c->ufd = -1;
+    if (upstream_reusable && c->up != NULL && c->ubody_off == c->uin_len) {
+        gw_pool_put(c->w, c->up);
+        c->up = NULL;
     }
     gw_upstream_drop(c);
     gw_snapshot_unref(c->snap);
@@ -676,7 +664,7 @@ gw_conn_arm(struct gw_conn *c)
 
     if (gw_obuf_flush(&c->cout, c->cfd) != 0)
         return gw_conn_close(c);
-    if (c->ufd >= 0 && c->st != GW_C_CONNECT && gw_obuf_flush(&c->uout, c->ufd) != 0) {
+    if (c->up != NULL && c->st != GW_C_CONNECT && gw_obuf_flush(&c->uout, c->up->fd) != 0) {
         if (c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL)
             return gw_conn_abort(c);
         return gw_conn_upstream_failed(c, false);
@@ -693,14 +681,14 @@ gw_conn_arm(struct gw_conn *c)
          gw_obuf_pending(&c->uout) < GW_OUT_HIGH) &&
         gw_obuf_pending(&c->cout) < GW_OUT_HIGH)
         ce |= EV_READ;
-    if (c->ufd >= 0) {
+    if (c->up != NULL) {
         if (c->st == GW_C_CONNECT || gw_obuf_pending(&c->uout) > 0)
             ue |= EV_WRITE;
         if ((c->st == GW_C_RESP_HEAD || c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL) &&
             gw_obuf_pending(&c->cout) < GW_OUT_HIGH && c->uin_len < GW_IN_CAP)
             ue |= EV_READ;
-        if (c->uio.events != ue || !c->uio.active)
-            ev_io_modify(loop, &c->uio, ue);
+        if (c->up->io.events != ue || !c->up->io.active)
+            ev_io_modify(loop, &c->up->io, ue);
     }
     if (c->cio.events != ce)
         ev_io_modify(loop, &c->cio, ce);
@@ -780,7 +768,7 @@ gw_conn_on_connected(struct gw_conn *c)
     int err = 0;
     socklen_t len = sizeof(err);
 
-    if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+    if (getsockopt(c->up->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
         gw_eject(c->w, &c->ep);
         return gw_conn_upstream_failed(c, true);
     }
@@ -788,17 +776,15 @@ gw_conn_on_connected(struct gw_conn *c)
     gw_conn_run(c);
 }
 
-static void
-gw_conn_on_upstream(struct ev_loop *loop, struct ev_io *io, unsigned ev)
+void
+gw_conn_upstream_event(struct gw_conn *c, unsigned ev)
 {
-    struct gw_conn *c = io->data;
     ssize_t n;
 
-    (void)loop;
     if (c->st == GW_C_CONNECT)
         return gw_conn_on_connected(c);
     if ((ev & EV_READ) && c->uin != NULL && c->uin_len < GW_IN_CAP) {
-        n = recv(c->ufd, c->uin + c->uin_len, GW_IN_CAP - c->uin_len, 0);
+        n = recv(c->up->fd, c->uin + c->uin_len, GW_IN_CAP - c->uin_len, 0);
         if (n > 0) {
             c->uin_len += (size_t)n;
             if (c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL)
@@ -826,7 +812,7 @@ gw_conn_on_upstream(struct ev_loop *loop, struct ev_io *io, unsigned ev)
             return c->st == GW_C_RESP_HEAD ? (gw_conn_respond(c, 502, true), gw_conn_arm(c))
                                            : gw_conn_abort(c);
         }
-    } else if ((ev & EV_READ) && !(c->uio.events & EV_READ)) {
+    } else if ((ev & EV_READ) && !(c->up->io.events & EV_READ)) {
         return gw_conn_abort(c);
     }
     gw_conn_run(c);

@@ -25,10 +25,21 @@ struct gw_lsock {
     struct gw_lsock *next;
 };
 
-struct gw_idle {
-    struct gw_endpoint ep;
+struct gw_conn;
+
+/*
+ * An upstream connection. Its fd stays registered in the worker's epoll for
+ * its whole life, with read interest while it waits in the pool: taking it
+ * from the pool and putting it back costs no syscall, and an upstream that
+ * closes an idle connection is noticed (and the connection dropped) at once.
+ */
+struct gw_upconn {
     int fd;
-    uint64_t since; /* ev_now when it went idle */
+    struct ev_io io;
+    struct gw_endpoint ep;
+    uint64_t since;       /* ev_now when it went idle */
+    struct gw_conn *conn; /* the owner; NULL while idle in the pool */
+    struct gw_worker *w;
 };
 
 #define GW_BUF_CACHE 64 /* free GW_IN_CAP buffers kept per worker */
@@ -54,7 +65,7 @@ struct gw_worker {
     atomic_bool stop;
     struct gw_snapshot *snap; /* the one new requests use */
     struct gw_lsock *lsocks;
-    struct gw_idle pool[GW_POOL_MAX];
+    struct gw_upconn *pool[GW_POOL_MAX]; /* idle, oldest first */
     size_t npool;
     struct gw_conn *conns; /* every open client connection */
     struct gw_eject ejected[GW_EJECT_MAX];
@@ -92,8 +103,9 @@ enum gw_state {
 struct gw_conn {
     struct gw_worker *w;
     struct gw_conn *prev, *next;
-    int cfd, ufd;
-    struct ev_io cio, uio;
+    int cfd;
+    struct ev_io cio;
+    struct gw_upconn *up; /* the upstream connection, or NULL */
     struct ev_timer timer;
     enum gw_state st;
     struct ip_addr laddr;
@@ -129,12 +141,21 @@ struct gw_conn {
 void gw_conn_accept(struct gw_worker *w, int fd, const struct gw_lsock *ls);
 void gw_conn_close(struct gw_conn *c);
 
-/* upstream.c: the per-worker keep-alive pool and connecting */
-int gw_pool_take(struct gw_worker *w, const struct gw_endpoint *ep);
-void gw_pool_put(struct gw_worker *w, const struct gw_endpoint *ep, int fd);
+/* conn.c: an event on c's upstream connection. */
+void gw_conn_upstream_event(struct gw_conn *c, unsigned ev);
+
+/* upstream.c: upstream connections and the per-worker keep-alive pool */
+/* A non-blocking connect to ep owned by c; NULL with errno set. */
+struct gw_upconn *gw_upconn_open(struct gw_worker *w, const struct gw_endpoint *ep,
+                                 struct gw_conn *c);
+/* Unregisters, closes and frees u (not in the pool). */
+void gw_upconn_close(struct gw_upconn *u);
+/* An idle connection to ep (newest first), now owned by c; or NULL. */
+struct gw_upconn *gw_pool_take(struct gw_worker *w, const struct gw_endpoint *ep,
+                               struct gw_conn *c);
+/* u's exchange is complete: keep it for the next request to its endpoint. */
+void gw_pool_put(struct gw_worker *w, struct gw_upconn *u);
 void gw_pool_close_all(struct gw_worker *w);
-/* Starts a non-blocking connect; returns the fd or -1. */
-int gw_upstream_connect(const struct gw_endpoint *ep);
 /* The next endpoint of be round robin, skipping ejected ones (unless all are). */
 const struct gw_endpoint *gw_pick_endpoint(struct gw_worker *w, const struct gw_backend *be);
 /* ep refused a connection: skip it for GW_EJECT_NS. */

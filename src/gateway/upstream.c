@@ -19,64 +19,40 @@ gw_ep_equal(const struct gw_endpoint *a, const struct gw_endpoint *b)
     return a->len == b->len && memcmp(&a->sa, &b->sa, a->len) == 0;
 }
 
-/* An idle pooled connection is usable when it has nothing to read and is
- * not closed: a peek that would block. */
-static bool
-gw_idle_alive(int fd)
-{
-    char c;
-    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
-int
-gw_pool_take(struct gw_worker *w, const struct gw_endpoint *ep)
-{
-    /* Newest first: the most recently used connection is the least likely to
-     * have been closed by the upstream's idle timeout. */
-    for (size_t i = w->npool; i-- > 0;) {
-        uint64_t idle_ns;
-        int fd;
-
-        if (!gw_ep_equal(&w->pool[i].ep, ep))
-            continue;
-        fd = w->pool[i].fd;
-        idle_ns = ev_now(&w->loop) - w->pool[i].since;
-        memmove(&w->pool[i], &w->pool[i + 1], (w->npool - i - 1) * sizeof(w->pool[0]));
-        w->npool--;
-        /* Idle for under a second: no upstream closes that fast (and a stale
-         * one is retried for requests without body); skip the syscall. */
-        if (idle_ns < 1000000000u || gw_idle_alive(fd))
-            return fd;
-        close(fd);
-    }
-    return -1;
-}
-
 void
-gw_pool_put(struct gw_worker *w, const struct gw_endpoint *ep, int fd)
+gw_upconn_close(struct gw_upconn *u)
 {
-    if (w->npool == GW_POOL_MAX) {
-        close(w->pool[0].fd);
-        memmove(&w->pool[0], &w->pool[1], (w->npool - 1) * sizeof(w->pool[0]));
-        w->npool--;
-    }
-    w->pool[w->npool].ep = *ep;
-    w->pool[w->npool].fd = fd;
-    w->pool[w->npool].since = ev_now(&w->loop);
-    w->npool++;
+    ev_io_stop(&u->w->loop, &u->io);
+    close(u->fd);
+    free(u);
 }
 
-void
-gw_pool_close_all(struct gw_worker *w)
+static void
+gw_pool_remove(struct gw_worker *w, size_t i)
 {
+    memmove(&w->pool[i], &w->pool[i + 1], (w->npool - i - 1) * sizeof(w->pool[0]));
+    w->npool--;
+}
+
+/* Readable while idle: the upstream closed it (or sent garbage): drop it. */
+static void
+gw_upconn_on_io(struct ev_loop *loop, struct ev_io *io, unsigned ev)
+{
+    struct gw_upconn *u = io->data;
+    struct gw_worker *w = u->w;
+
+    (void)loop;
+    if (u->conn != NULL)
+        return gw_conn_upstream_event(u->conn, ev);
     for (size_t i = 0; i < w->npool; i++)
-        close(w->pool[i].fd);
-    w->npool = 0;
+        if (w->pool[i] == u) {
+            gw_pool_remove(w, i);
+            break;
+        }
+    gw_upconn_close(u);
 }
 
-int
+static int
 gw_upstream_connect(const struct gw_endpoint *ep)
 {
     int one = 1;
@@ -93,6 +69,68 @@ gw_upstream_connect(const struct gw_endpoint *ep)
         return -1;
     }
     return fd;
+}
+
+struct gw_upconn *
+gw_upconn_open(struct gw_worker *w, const struct gw_endpoint *ep, struct gw_conn *c)
+{
+    struct gw_upconn *u = calloc(1, sizeof(*u));
+
+    if (u == NULL)
+        return NULL;
+    u->fd = gw_upstream_connect(ep);
+    if (u->fd < 0) {
+        free(u);
+        return NULL;
+    }
+    u->ep = *ep;
+    u->conn = c;
+    u->w = w;
+    /* Registered by the owner's first gw_conn_arm, with what it needs. */
+    ev_io_init(&u->io, u->fd, gw_upconn_on_io, u);
+    return u;
+}
+
+struct gw_upconn *
+gw_pool_take(struct gw_worker *w, const struct gw_endpoint *ep, struct gw_conn *c)
+{
+    /* Newest first: the most recently used connection is the least likely to
+     * be closed by the upstream's idle timeout. */
+    for (size_t i = w->npool; i-- > 0;) {
+        struct gw_upconn *u = w->pool[i];
+
+        if (!gw_ep_equal(&u->ep, ep))
+            continue;
+        gw_pool_remove(w, i);
+        u->conn = c;
+        return u;
+    }
+    return NULL;
+}
+
+void
+gw_pool_put(struct gw_worker *w, struct gw_upconn *u)
+{
+    if (w->npool == GW_POOL_MAX) {
+        gw_upconn_close(w->pool[0]);
+        gw_pool_remove(w, 0);
+    }
+    u->conn = NULL;
+    u->since = ev_now(&w->loop);
+    /* Read interest while idle (usually already so: no syscall). */
+    if (ev_io_modify(&w->loop, &u->io, EV_READ) != 0) {
+        gw_upconn_close(u);
+        return;
+    }
+    w->pool[w->npool++] = u;
+}
+
+void
+gw_pool_close_all(struct gw_worker *w)
+{
+    for (size_t i = 0; i < w->npool; i++)
+        gw_upconn_close(w->pool[i]);
+    w->npool = 0;
 }
 
 /* ---- passive health ------------------------------------------------------- */
