@@ -462,7 +462,8 @@ def lab_factory_fixture(request):
         if _should_keep(request, failed_before):
             for lab in labs:
                 sys.stderr.write(f"\nMGT_KEEP: kept {lab.describe()}\n"
-                                 f"  remove with: python3 {__file__} sweep --tag {lab.tag}\n")
+                                 f"  remove with: python3 {__file__} sweep --tag {lab.tag}"
+                                 f" && rm -rf {lab.workdir}\n")
             return
         errors = []
         for lab in reversed(labs):
