@@ -262,9 +262,70 @@ spec:
 """
 
 
+CROSS_NS = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: xns-ok, namespace: apps}}
+spec:
+  parentRefs: [{{name: gw, sectionName: http}}]
+  rules:
+  - matches: [{{path: {{value: /xns}}}}]
+    backendRefs: [{{name: svc-x, namespace: other, port: 80}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: xns-denied, namespace: apps}}
+spec:
+  parentRefs: [{{name: gw, sectionName: http}}]
+  rules:
+  - matches: [{{path: {{value: /xdenied}}}}]
+    backendRefs: [{{name: svc-y, namespace: other, port: 80}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: foreign, namespace: other}}
+spec:
+  parentRefs: [{{name: gw, namespace: apps}}]
+  rules:
+  - matches: [{{path: {{value: /foreign}}}}]
+    backendRefs: [{{name: svc-x, port: 80}}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {{name: grant, namespace: other}}
+spec:
+  from: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: apps}}]
+  to: [{{group: "", kind: Service, name: svc-x}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: svc-x, namespace: other}}
+spec: {{ports: [{{name: http, port: 80}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: svc-y, namespace: other}}
+spec: {{ports: [{{name: http, port: 80}}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {{name: x, namespace: other, labels: {{kubernetes.io/service-name: svc-x}}}}
+addressType: IPv4
+ports: [{{name: http, port: {bport}}}]
+endpoints: [{{addresses: ['{baddr}']}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {{name: y, namespace: other, labels: {{kubernetes.io/service-name: svc-y}}}}
+addressType: IPv4
+ports: [{{name: http, port: {bport}}}]
+endpoints: [{{addresses: ['{baddr}']}}]
+"""
+
+
 def manifests(port, a, b, dyn="svc-a"):
     refused = free_port("127.0.0.23")
-    docs = [BASE.format(port=port), MAIN_ROUTE % {"dyn": dyn}]
+    docs = [BASE.format(port=port), MAIN_ROUTE % {"dyn": dyn},
+            CROSS_NS.format(bport=b.port, baddr=b.host)]
     for s in ("svc-a", "svc-b", "svc-ab", "svc-empty", "svc-refused", "svc-half"):
         docs.append(service_yaml(s))
     docs += [slice_yaml("a", "svc-a", a.host, a.port), slice_yaml("b", "svc-b", b.host, b.port),
@@ -392,6 +453,16 @@ def test_listener_isolation(gw):
     assert gw.who("/iso", host="iso.example") == "B"
     assert gw.curl("/a", host="iso.example")[0] == 404
     assert gw.curl("/iso")[0] == 404
+
+
+def test_cross_namespace_backend_needs_grant(gw):
+    assert gw.who("/xns") == "B"  # ReferenceGrant in the Service's namespace
+    assert gw.curl("/xdenied")[0] == 500  # not granted: the ref does not resolve
+
+
+def test_route_from_other_namespace_not_attached(gw):
+    # allowedRoutes defaults to the Gateway's namespace.
+    assert gw.curl("/foreign")[0] == 404
 
 
 def test_no_route_404(gw):
