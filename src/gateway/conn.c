@@ -154,6 +154,7 @@ static void
 gw_conn_local_done(struct gw_conn *c, bool cl)
 {
     cl = cl || c->close_after;
+    c->uout.off = c->uout.len = 0;
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
     c->rule = NULL;
@@ -505,11 +506,15 @@ gw_conn_req_body(struct gw_conn *c)
 static void
 gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
 {
-    if (upstream_reusable && c->up != NULL && c->ubody_off == c->uin_len) {
+    /* Reusable only when the whole exchange went through: nothing of the
+     * request left unsent, nothing after the response. */
+    if (upstream_reusable && c->up != NULL && c->ubody_off == c->uin_len &&
+        gw_obuf_pending(&c->uout) == 0) {
         gw_pool_put(c->w, c->up);
         c->up = NULL;
     }
     gw_upstream_drop(c);
+    c->uout.off = c->uout.len = 0; /* what was not sent belonged to that upstream */
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
     c->rule = NULL;
