@@ -95,6 +95,16 @@ mf_object_created(const struct mf_object *o)
     return (int64_t)timegm(&tm);
 }
 
+size_t
+mf_set_count(const struct mf_set *set, enum mf_kind_id id)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < set->n; i++)
+        n += set->objects[i].kind->id == id;
+    return n;
+}
+
 struct mf_object *
 mf_set_next(const struct mf_set *set, enum mf_kind_id id, size_t *cursor)
 {

@@ -118,6 +118,9 @@ int64_t mf_object_created(const struct mf_object *o);
  * TLSPolicy); NULL for other kinds or when the spec did not decode. */
 const struct mf_policy_target_ref *mf_policy_target(const struct mf_object *o);
 
+/* How many objects of one kind the set holds (a scan: call once, not per object). */
+size_t mf_set_count(const struct mf_set *set, enum mf_kind_id id);
+
 /* Iterates objects of one kind: for (i = 0; (o = mf_set_next(set, KIND, &i)); ) */
 struct mf_object *mf_set_next(const struct mf_set *set, enum mf_kind_id id, size_t *cursor);
 

@@ -60,14 +60,16 @@ plan_index(struct plan_ad_ctx *a)
     const struct mf_object *o;
     size_t cur = 0;
 
-    a->ads = plan_alloc(a->c, (set->n + 1) * sizeof(*a->ads));
-    a->all_peers = plan_alloc(a->c, (set->n + 1) * sizeof(*a->all_peers));
-    a->peer_objs = plan_alloc(a->c, (set->n + 1) * sizeof(*a->peer_objs));
-    a->slices = plan_alloc(a->c, (set->n + 1) * sizeof(*a->slices));
+    size_t npeers = mf_set_count(set, MF_KIND_BGPPEER) + 1;
+
+    a->ads = plan_scratch(a->c, (mf_set_count(set, MF_KIND_BGPADVERTISEMENT) + 1) * sizeof(*a->ads));
+    a->all_peers = plan_scratch(a->c, npeers * sizeof(*a->all_peers));
+    a->peer_objs = plan_scratch(a->c, npeers * sizeof(*a->peer_objs));
+    a->slices = plan_scratch(a->c, (mf_set_count(set, MF_KIND_ENDPOINTSLICE) + 1) * sizeof(*a->slices));
     while ((o = mf_set_next(set, MF_KIND_BGPADVERTISEMENT, &cur)) != NULL)
         if (plan_metallb_usable(a->c, o))
             a->ads[a->nads++] = o;
-    a->ad_peers_keys = plan_alloc(a->c, (a->nads + 1) * sizeof(*a->ad_peers_keys));
+    a->ad_peers_keys = plan_scratch(a->c, (a->nads + 1) * sizeof(*a->ad_peers_keys));
     cur = 0;
     while ((o = mf_set_next(set, MF_KIND_BGPPEER, &cur)) != NULL)
         if (plan_metallb_usable(a->c, o) && ((const struct mf_bgppeer *)o->body)->spec)
@@ -184,14 +186,14 @@ plan_peers_key(struct plan_ad_ctx *a, const struct mf_bgpadv_spec *s)
         names = a->all_peers;
         n = a->npeers;
     } else {
-        names = plan_alloc(a->c, s->peers.n * sizeof(*names));
+        names = plan_scratch(a->c, s->peers.n * sizeof(*names));
         for (uint32_t i = 0; i < s->peers.n; i++)
             names[n++] = MF_LIST_AT(s->peers, struct mf_str, i)->v;
         n = plan_sort_unique(names, n);
     }
     for (size_t i = 0; i < n; i++)
         len += strlen(names[i]) + 1;
-    key = plan_alloc(a->c, len);
+    key = plan_scratch(a->c, len);
     for (size_t i = 0; i < n; i++) {
         if (i)
             key[at++] = ',';
@@ -209,7 +211,7 @@ plan_ad_nodes(struct plan_ad_ctx *a, const struct plan_subject *subj, const stru
 {
     struct plan_ctx *c = a->c;
     const struct mf_bgpadv_spec *s = ((const struct mf_bgpadvertisement *)ad->body)->spec;
-    bool *ok = plan_alloc(c, c->nnodes + 1);
+    bool *ok = plan_scratch(c, c->nnodes + 1);
     bool any_selected = false, any_unexcluded = false, any = false;
     bool cluster_ok = subj->is_gateway || plan_serving(a, subj->obj, NULL);
 
@@ -245,7 +247,7 @@ plan_push_raw(struct plan_ad_ctx *a, const struct plan_raw_ad *r)
 {
     if (a->nraw == a->capraw) {
         size_t cap = a->capraw ? a->capraw * 2 : 64;
-        struct plan_raw_ad *v = plan_alloc(a->c, cap * sizeof(*v));
+        struct plan_raw_ad *v = plan_scratch(a->c, cap * sizeof(*v));
         if (a->nraw)
             memcpy(v, a->raw, a->nraw * sizeof(*v));
         a->raw = v;
@@ -425,7 +427,7 @@ plan_emit_group(struct plan_ad_ctx *a, size_t from, size_t to)
     struct plan_ctx *c = a->c;
     struct plan_advertisement *ad = &c->p->advertisements[c->p->nadvertisements++];
     size_t cap = 0;
-    bool *may = plan_alloc(c, c->nnodes + 1);
+    bool *may = plan_scratch(c, c->nnodes + 1);
 
     for (size_t i = from; i < to; i++) {
         const struct mf_bgpadv_spec *s =

@@ -66,8 +66,10 @@ plan_collect_pools(struct plan_ctx *c)
     const struct mf_object *o;
     size_t cur = 0;
 
-    c->pools = plan_alloc(c, (set->n + 1) * sizeof(*c->pools));
-    c->pool_objs = plan_alloc(c, (set->n + 1) * sizeof(*c->pool_objs));
+    size_t npools = mf_set_count(set, MF_KIND_IPADDRESSPOOL);
+
+    c->pools = plan_scratch(c, (npools + 1) * sizeof(*c->pools));
+    c->pool_objs = plan_scratch(c, (npools + 1) * sizeof(*c->pool_objs));
     while ((o = mf_set_next(set, MF_KIND_IPADDRESSPOOL, &cur)) != NULL) {
         if (!plan_metallb_usable(c, o) || ((const struct mf_ipaddresspool *)o->body)->spec == NULL)
             continue;
@@ -248,7 +250,8 @@ plan_collect_classes(struct plan_ctx *c)
     const struct mf_object *o;
     size_t cur = 0;
 
-    c->our_classes = plan_alloc(c, (c->in->set->n + 1) * sizeof(*c->our_classes));
+    c->our_classes =
+        plan_scratch(c, (mf_set_count(c->in->set, MF_KIND_GATEWAYCLASS) + 1) * sizeof(*c->our_classes));
     while ((o = mf_set_next(c->in->set, MF_KIND_GATEWAYCLASS, &cur)) != NULL) {
         const struct mf_gatewayclass *gc = o->body;
         if (o->errors == 0 && gc->spec != NULL &&
@@ -277,8 +280,10 @@ plan_collect_requests(struct plan_ctx *c)
     const struct mf_set *set = c->in->set;
 
     plan_collect_classes(c);
-    c->reqs = plan_alloc(c, (set->n + 1) * sizeof(*c->reqs));
-    c->subjects = plan_alloc(c, (set->n + 1) * sizeof(*c->subjects));
+    size_t cap = mf_set_count(set, MF_KIND_SERVICE) + mf_set_count(set, MF_KIND_GATEWAY) + 1;
+
+    c->reqs = plan_scratch(c, cap * sizeof(*c->reqs));
+    c->subjects = plan_scratch(c, cap * sizeof(*c->subjects));
     for (size_t i = 0; i < set->n; i++) {
         const struct mf_object *o = &set->objects[i];
         struct ipam_request *r = &c->reqs[c->nreqs];
@@ -340,7 +345,7 @@ plan_fill_services(struct plan_ctx *c)
         s->sharing_key = r->sharing_key && r->sharing_key[0] ? plan_strdup(c, r->sharing_key) : NULL;
         s->status = r->status == IPAM_ALLOCATED ? PLAN_ALLOCATED
                     : r->status == IPAM_PENDING ? PLAN_PENDING : PLAN_ERROR;
-        s->reason = r->reason ? r->reason : r->note;
+        s->reason = r->reason ? plan_strdup(c, r->reason) : r->note ? plan_strdup(c, r->note) : NULL;
     }
     p->nservices = c->nreqs;
     qsort(p->services, p->nservices, sizeof(*p->services), plan_service_cmp);
@@ -384,7 +389,7 @@ plan_allocate(struct plan_ctx *c)
     in.n_requests = c->nreqs;
     in.selects = plan_pool_selects;
     in.ctx = c;
-    if (ipam_allocate(&in, &c->p->arena, &c->out) != 0) {
+    if (ipam_allocate(&in, &c->scratch, &c->out) != 0) {
         c->error = c->out.error ? c->out.error : "address allocation failed";
         return -1;
     }

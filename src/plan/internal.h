@@ -35,13 +35,16 @@ struct plan_ctx {
     struct plan_subject *subjects;
     struct ipam_request *reqs;
     size_t nreqs;
-    struct ipam_output out;
+    struct ipam_output out;     /* in scratch */
+    struct arena scratch;       /* working memory, freed when plan_build returns */
     const char *error; /* why plan_build failed */
 };
 
 /* Allocation helpers on the plan's arena; they abort the process on OOM,
  * as configuration-time allocations do (docs/architecture.md). */
 void *plan_alloc(struct plan_ctx *c, size_t size);
+/* Working memory that does not outlive plan_build (aborts on OOM too). */
+void *plan_scratch(struct plan_ctx *c, size_t size);
 const char *plan_strdup(struct plan_ctx *c, const char *s);
 
 /* True for an object of MetalLB's kinds that plan may use. */

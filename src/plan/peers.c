@@ -110,7 +110,7 @@ plan_build_peers(struct plan_ctx *c)
     const struct mf_object *o;
     size_t cur = 0;
 
-    c->p->peers = plan_alloc(c, (set->n + 1) * sizeof(*c->p->peers));
+    c->p->peers = plan_alloc(c, (mf_set_count(set, MF_KIND_BGPPEER) + 1) * sizeof(*c->p->peers));
     while ((o = mf_set_next(set, MF_KIND_BGPPEER, &cur)) != NULL) {
         const struct mf_bgppeer *peer = o->body;
         if (!plan_metallb_usable(c, o) || peer->spec == NULL || peer->spec->peer_address.v == NULL)

@@ -31,6 +31,18 @@ plan_alloc(struct plan_ctx *c, size_t size)
     return p;
 }
 
+void *
+plan_scratch(struct plan_ctx *c, size_t size)
+{
+    void *p = arena_alloc(&c->scratch, size ? size : 1);
+
+    if (p == NULL) {
+        fprintf(stderr, "metalgate: out of memory while planning\n");
+        abort();
+    }
+    return p;
+}
+
 const char *
 plan_strdup(struct plan_ctx *c, const char *s)
 {
@@ -90,7 +102,7 @@ plan_collect_nodes(struct plan_ctx *c)
     size_t cur = 0, n = 0;
     bool self_known = false;
 
-    c->nodes = plan_alloc(c, (set->n + 1) * sizeof(*c->nodes));
+    c->nodes = plan_alloc(c, (mf_set_count(set, MF_KIND_NODE) + 1) * sizeof(*c->nodes));
     while ((o = mf_set_next(set, MF_KIND_NODE, &cur)) != NULL) {
         if (o->errors || o->name[0] == '\0')
             continue;
@@ -123,19 +135,25 @@ plan_build(const struct plan_input *in, const char **error)
         return NULL;
     arena_init(&p->arena, 256 * 1024, 0);
     memset(&c, 0, sizeof(c));
+    arena_init(&c.scratch, 256 * 1024, 0);
     c.in = in;
     c.p = p;
     c.mlns = in->metallb_namespace ? in->metallb_namespace : "metallb-system";
     p->node = in->node ? plan_strdup(&c, in->node) : NULL;
     plan_collect_nodes(&c);
     if (plan_allocate(&c) != 0) {
-        *error = c.error;
+        /* The reason may live in scratch: keep a copy (this thread's last). */
+        static _Thread_local char why[256];
+        snprintf(why, sizeof(why), "%s", c.error ? c.error : "allocation failed");
+        *error = why;
+        arena_free(&c.scratch);
         plan_free(p);
         return NULL;
     }
     plan_build_advertisements(&c);
     plan_build_peers(&c);
     plan_build_gateways(&c);
+    arena_free(&c.scratch);
     return p;
 }
 

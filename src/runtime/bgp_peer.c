@@ -71,8 +71,13 @@ rt_sockaddr(const struct ip_addr *ip, uint16_t port, struct sockaddr_storage *ss
 static int
 rt_peer_queue(struct rt_peer *peer, const uint8_t *msg, size_t len)
 {
-    if (peer->woff > 0 && peer->woff == peer->wlen)
-        peer->woff = peer->wlen = 0;
+    /* Keep the queue at the front of the buffer so it never outgrows what
+     * is queued (a long table would otherwise grow it by all it ever sent). */
+    if (peer->woff > 0 && (peer->woff == peer->wlen || peer->wlen + len > peer->wcap)) {
+        memmove(peer->wbuf, peer->wbuf + peer->woff, peer->wlen - peer->woff);
+        peer->wlen -= peer->woff;
+        peer->woff = 0;
+    }
     if (peer->wlen + len > peer->wcap) {
         size_t cap = peer->wcap ? peer->wcap : 16384;
         uint8_t *p;
@@ -132,18 +137,28 @@ rt_peer_pump(struct rt_peer *peer)
 
     if (peer->fd < 0 || peer->fsm.state != BGP_STATE_ESTABLISHED)
         return;
-    while (peer->wlen - peer->woff < RT_PEER_WBUF_HIGH && bgp_adj_out_pending(peer->rib) &&
-           (n = bgp_adj_out_next(peer->rib, &peer->uctx, msg, sizeof(msg))) > 0) {
-        if (rt_peer_queue(peer, msg, n) != 0)
-            break;
-        sent++;
+    /* Fill the queue, give it to the socket, and go on while the socket
+     * takes everything: with nothing left queued no EV_WRITE is armed, so
+     * stopping here would stall the rest of the table until some timer. */
+    for (;;) {
+        size_t batch = 0;
+        while (peer->wlen - peer->woff < RT_PEER_WBUF_HIGH && bgp_adj_out_pending(peer->rib) &&
+               (n = bgp_adj_out_next(peer->rib, &peer->uctx, msg, sizeof(msg))) > 0) {
+            if (rt_peer_queue(peer, msg, n) != 0)
+                break;
+            batch++;
+        }
+        sent += batch;
+        if (rt_peer_flush(peer) != 0) {
+            peer->updates_sent += sent;
+            rt_peer_close_fd(peer);
+            rt_peer_event(peer, BGP_EV_TCP_FAILS);
+            return;
+        }
+        if (batch == 0 || peer->woff < peer->wlen || !bgp_adj_out_pending(peer->rib))
+            break; /* done, or the socket is full and EV_WRITE will call us again */
     }
     peer->updates_sent += sent;
-    if (rt_peer_flush(peer) != 0) {
-        rt_peer_close_fd(peer);
-        rt_peer_event(peer, BGP_EV_TCP_FAILS);
-        return;
-    }
     if (sent > 0)
         rt_peer_event(peer, BGP_EV_UPDATE_SENT);
 }
