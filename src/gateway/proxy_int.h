@@ -19,6 +19,7 @@
 struct gw_lsock {
     int fd;
     struct ev_io io;
+    struct ev_timer pause; /* out of descriptors: accept again later */
     struct ip_addr addr;
     uint16_t port;
     struct gw_worker *w;

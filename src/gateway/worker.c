@@ -68,12 +68,27 @@ gw_on_accept(struct ev_loop *loop, struct ev_io *io, unsigned ev)
         int fd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* Level-triggered: retrying now would spin. Pause this socket. */
+                log_warn("gateway", "accept: %s; pausing for 100 ms", strerror(errno));
+                ev_io_stop(&ls->w->loop, &ls->io);
+                ev_timer_start(&ls->w->loop, &ls->pause, 100);
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                       errno != ECONNABORTED) {
                 log_warn("gateway", "accept: %s", strerror(errno));
+            }
             return;
         }
         gw_conn_accept(ls->w, fd, ls);
     }
+}
+
+static void
+gw_on_accept_resume(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct gw_lsock *ls = t->data;
+
+    ev_io_start(loop, &ls->io, EV_READ);
 }
 
 static void
@@ -96,6 +111,7 @@ gw_lsock_open(struct gw_worker *w, const struct gw_port *p)
     ls->port = p->port;
     ls->w = w;
     ev_io_init(&ls->io, ls->fd, gw_on_accept, ls);
+    ev_timer_init(&ls->pause, gw_on_accept_resume, ls);
     ev_io_start(&w->loop, &ls->io, EV_READ);
     ls->next = w->lsocks;
     w->lsocks = ls;
@@ -107,6 +123,7 @@ static void
 gw_lsock_close(struct gw_worker *w, struct gw_lsock *ls)
 {
     ev_io_stop(&w->loop, &ls->io);
+    ev_timer_stop(&w->loop, &ls->pause);
     close(ls->fd);
     free(ls);
 }

@@ -5,6 +5,7 @@ curl. Every daemon is started by the test and stopped by its PID; every loop
 is bounded in count and time."""
 
 import hashlib
+import resource
 import json
 import os
 import signal
@@ -339,7 +340,7 @@ def manifests(port, a, b, dyn="svc-a"):
 
 
 class Gateway:
-    def __init__(self, binary, tmp_path, a, b, env=None):
+    def __init__(self, binary, tmp_path, a, b, env=None, preexec_fn=None):
         self.port = free_port(GW_ADDR)
         self.a, self.b = a, b
         self.dir = tmp_path / "m"
@@ -351,7 +352,7 @@ class Gateway:
         self.proc = subprocess.Popen(
             [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", admin],
             stdout=self.log, stderr=subprocess.STDOUT,
-            env=dict(os.environ, METALGATE_WORKERS="2", **(env or {})))
+            env=dict(os.environ, METALGATE_WORKERS="2", **(env or {})), preexec_fn=preexec_fn)
         self.wait_listening()
 
     def wait_listening(self, timeout=10):
@@ -789,5 +790,30 @@ def test_reload_under_load(mg, backends, tmp_path):
         assert "requests in" in out, out
         assert "Non-2xx" not in out and "Socket errors" not in out, out
         assert g.logs().count("running:") >= 3
+    finally:
+        g.stop()
+
+
+def test_out_of_descriptors_pauses_accept(mg, backends, tmp_path):
+    """With 64 descriptors, 100 clients exhaust them: accept pauses (no spin),
+    and once they leave the gateway serves again."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    g = Gateway(mg.binary, tmp_path, *backends, preexec_fn=limit)
+    try:
+        socks = []
+        for _ in range(100):
+            s = socket.create_connection((GW_ADDR, g.port), timeout=5)
+            s.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            socks.append(s)
+        time.sleep(0.5)
+        for s in socks:
+            s.close()
+        deadline, code = time.monotonic() + 10, 0
+        while code != 200 and time.monotonic() < deadline:
+            code = g.curl("/a")[0]
+            time.sleep(0.1)
+        assert code == 200, g.logs()
+        assert "pausing for 100 ms" in g.logs()
     finally:
         g.stop()
