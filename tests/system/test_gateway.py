@@ -6,6 +6,7 @@ is bounded in count and time."""
 
 import hashlib
 import resource
+import shutil
 import json
 import os
 import signal
@@ -403,6 +404,12 @@ class Gateway:
         assert self.proc.returncode == 0, logs
 
 
+@pytest.fixture(scope="module", autouse=True)
+def need_curl():
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+
+
 @pytest.fixture(scope="module")
 def backends():
     a, b = Backend("A", "127.0.0.21"), Backend("B", "127.0.0.22")
@@ -769,6 +776,7 @@ def test_url_rewrite(gw):
     assert doc["name"] == "B" and doc["path"] == "/fixed?z=2"
 
 
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_reload_under_load(mg, backends, tmp_path):
     """wrk keeps 20 connections busy while the route flips five times:
     no error, no non-2xx answer, no socket error."""
