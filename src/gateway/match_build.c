@@ -102,8 +102,9 @@ compile_regex(struct gw_builder *b, const char *pattern)
     if (re == NULL) {
         if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
             msg[0] = '\0';
+        /* Bounded pieces: the detail is a fixed-size status message. */
         snprintf(b->st->detail, sizeof(b->st->detail),
-                 "\"%.60s\" is not a valid regular expression: %s (at offset %zu)", pattern,
+                 "\"%.40s\" is not a valid regular expression: %.48s (at offset %zu)", pattern,
                  (const char *)msg, (size_t)offset);
         return NULL;
     }
