@@ -1,20 +1,16 @@
 /* metalgate plan: what the manifests ask for, on this node, now. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
 #include "cli/internal.h"
-#include "core/fileio.h"
 #include "plan/plan.h"
+#include "runtime/runtime.h"
 
-#define CLI_STATE_FILE "allocations.json"
-#define CLI_STATE_MAX (256u * 1024 * 1024)
 
 struct cli_plan_opts {
     struct cli_inputs in;
@@ -64,52 +60,25 @@ cli_plan_help(void)
            "Exit codes: 0 ok, 1 invalid manifests, 2 usage error, 3 runtime failure.\n");
 }
 
-/* Reads DIR/allocations.json; a missing file is an empty state, a corrupt
- * one is reported and ignored (rebuilt on --save). */
 static void
 cli_read_state(const char *dir, struct plan_state *st)
 {
-    char path[4096], err[256];
-    char *text;
-    size_t len, skipped;
+    char warn[512];
 
-    snprintf(path, sizeof(path), "%s/%s", dir, CLI_STATE_FILE);
-    if (file_read_all(path, CLI_STATE_MAX, &text, &len) != 0) {
-        if (errno != ENOENT)
-            fprintf(stderr, "metalgate: warning: cannot read state %s: %s; starting empty\n", path,
-                    strerror(errno));
-        return;
-    }
-    if (plan_state_parse(st, text, len, &skipped, err, sizeof(err)) != 0)
-        fprintf(stderr, "metalgate: warning: state %s is corrupt (%s); starting empty\n", path, err);
-    else if (skipped > 0)
-        fprintf(stderr, "metalgate: warning: state %s: %zu malformed entries ignored\n", path,
-                skipped);
-    free(text);
+    runtime_state_load(dir, st, warn, sizeof(warn));
+    if (warn[0] != '\0')
+        fprintf(stderr, "metalgate: warning: %s\n", warn);
 }
 
 static int
 cli_save_state(const char *dir, const struct plan *p)
 {
-    struct plan_state st;
-    char path[4096];
-    char *text;
-    int rc = -1;
+    char err[512];
 
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "metalgate: cannot create %s: %s\n", dir, strerror(errno));
-        return -1;
-    }
-    plan_state_init(&st);
-    snprintf(path, sizeof(path), "%s/%s", dir, CLI_STATE_FILE);
-    if (plan_to_state(p, &st) == 0 && (text = plan_state_render(&st)) != NULL) {
-        rc = file_write_atomic(path, text, strlen(text));
-        if (rc != 0)
-            fprintf(stderr, "metalgate: cannot write %s: %s\n", path, strerror(errno));
-        free(text);
-    }
-    plan_state_free(&st);
-    return rc;
+    if (runtime_state_save(dir, p, err, sizeof(err)) == 0)
+        return 0;
+    fprintf(stderr, "metalgate: %s\n", err);
+    return -1;
 }
 
 static int

@@ -11,78 +11,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "core/fileio.h"
 #include "core/log.h"
 #include "model/model.h"
 #include "runtime/internal.h"
 
-#define RT_STATE_FILE "allocations.json"
-#define RT_STATE_MAX (256u * 1024 * 1024)
 
 /* ---- the persisted allocations ----------------------------------------- */
 
 static void
 rt_read_state(const struct runtime *rt, struct plan_state *st)
 {
-    char path[4096], err[256];
-    char *text;
-    size_t len, skipped;
+    char warn[512];
 
     if (rt->opts.state_dir == NULL)
         return;
-    snprintf(path, sizeof(path), "%s/%s", rt->opts.state_dir, RT_STATE_FILE);
-    if (file_read_all(path, RT_STATE_MAX, &text, &len) != 0) {
-        if (errno != ENOENT)
-            log_warn("runtime", "cannot read state %s: %s; starting empty", path,
-                     strerror(errno));
-        return;
-    }
-    if (plan_state_parse(st, text, len, &skipped, err, sizeof(err)) != 0)
-        log_warn("runtime", "state %s is corrupt (%s); starting empty", path, err);
-    else if (skipped > 0)
-        log_warn("runtime", "state %s: %zu malformed entries ignored", path, skipped);
-    free(text);
+    runtime_state_load(rt->opts.state_dir, st, warn, sizeof(warn));
+    if (warn[0] != '\0')
+        log_warn("runtime", "%s", warn);
 }
 
 static void
 rt_save_state(const struct runtime *rt, const struct plan *p)
 {
-    struct plan_state st;
-    char path[4096];
-    char *text;
+    char err[512];
 
-    if (rt->opts.state_dir == NULL)
-        return;
-    if (mkdir(rt->opts.state_dir, 0755) != 0 && errno != EEXIST) {
-        log_error("runtime", "cannot create state directory %s: %s", rt->opts.state_dir,
-                  strerror(errno));
-        return;
-    }
-    plan_state_init(&st);
-    snprintf(path, sizeof(path), "%s/%s", rt->opts.state_dir, RT_STATE_FILE);
-    if (plan_to_state(p, &st) == 0 && (text = plan_state_render(&st)) != NULL) {
-        if (file_write_atomic(path, text, strlen(text)) != 0)
-            log_error("runtime", "cannot write state %s: %s", path, strerror(errno));
-        free(text);
-    }
-    plan_state_free(&st);
+    if (rt->opts.state_dir != NULL && runtime_state_save(rt->opts.state_dir, p, err,
+                                                         sizeof(err)) != 0)
+        log_error("runtime", "%s", err);
 }
 
 /* A state file means this node ran before: we are restarting (RFC 4724). */
 static bool
 rt_state_exists(const struct runtime *rt)
 {
-    char path[4096];
-    struct stat st;
-
-    if (rt->opts.state_dir == NULL)
-        return false;
-    snprintf(path, sizeof(path), "%s/%s", rt->opts.state_dir, RT_STATE_FILE);
-    return stat(path, &st) == 0;
+    return rt->opts.state_dir != NULL && runtime_state_exists(rt->opts.state_dir);
 }
 
 /* ---- generations -------------------------------------------------------- */

@@ -8,7 +8,10 @@
 #ifndef METALGATE_RUNTIME_H
 #define METALGATE_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "plan/plan.h"
 
 struct runtime_opts {
     const char *const *paths; /* manifest files or directories */
@@ -25,5 +28,15 @@ struct runtime_opts {
  * failure (admin address in use, ...).
  */
 int runtime_run(const struct runtime_opts *o);
+
+/*
+ * The state directory (DIR/allocations.json): what keeps addresses sticky
+ * across restarts. load fills st (a missing file is an empty state; a
+ * corrupt one too, with warn saying why); save writes the plan's
+ * allocations atomically and returns 0, or -1 with err set.
+ */
+bool runtime_state_exists(const char *dir);
+void runtime_state_load(const char *dir, struct plan_state *st, char *warn, size_t len);
+int runtime_state_save(const char *dir, const struct plan *p, char *err, size_t len);
 
 #endif
