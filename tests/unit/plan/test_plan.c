@@ -12,14 +12,9 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "model/model.h"
 #include "plan/plan.h"
-
-struct fixture {
-    struct mf_set set;
-    struct mf_diags diags;
-    struct plan *plan;
-};
 
 static const char *const POOL =
     "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: pool-a, namespace: metallb-system}\n"
@@ -34,40 +29,19 @@ static const char *const NODES =
 static struct plan *
 build(struct fixture *f, const char *node, const struct plan_state *st, ...)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    struct plan_input in;
-    struct model_options mo = {0};
-    const char *why;
+    struct plan *p;
     va_list ap;
 
     va_start(ap, st);
-    for (const char *part = va_arg(ap, const char *); part != NULL; part = va_arg(ap, const char *))
-        fputs(part, mem);
+    p = fixture_buildv(f, node, st, ap);
     va_end(ap);
-    fclose(mem);
-    mf_set_init(&f->set);
-    mf_diags_init(&f->diags);
-    mf_load_buffer(&f->set, "test.yaml", (const unsigned char *)text, len, &f->diags);
-    model_check(&f->set, &mo, &f->diags);
-    for (size_t i = 0; i < f->diags.n; i++)
-        if (f->diags.v[i].sev == MF_SEV_ERROR)
-            fail_msg("fixture error: %d: %s: %s", f->diags.v[i].line, f->diags.v[i].path,
-                     f->diags.v[i].msg);
-    free(text);
-    in = (struct plan_input){&f->set, node, NULL, st};
-    f->plan = plan_build(&in, &why);
-    assert_non_null(f->plan);
-    return f->plan;
+    return p;
 }
 
 static void
 release(struct fixture *f)
 {
-    plan_free(f->plan);
-    mf_diags_free(&f->diags);
-    mf_set_free(&f->set);
+    fixture_release(f);
 }
 
 static const struct plan_service *
