@@ -87,12 +87,7 @@ int
 cli_load(const struct cli_inputs *in, const struct model_options *opt, struct mf_set *set,
          struct mf_diags *diags)
 {
-    bool unreadable = false;
-
-    for (size_t i = 0; i < in->n; i++)
-        if (mf_load_path(set, in->paths[i], diags) != 0)
-            unreadable = true;
-    if (unreadable)
+    if (mf_load_paths(set, (const char *const *)in->paths, in->n, diags) != 0)
         return CLI_EXIT_USAGE;
     model_check(set, opt, diags);
     mf_diags_sort(diags);

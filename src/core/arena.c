@@ -37,6 +37,26 @@ arena_free(struct arena *a)
     a->total = 0;
 }
 
+void
+arena_adopt(struct arena *dst, struct arena *src)
+{
+    struct arena_chunk *last = src->head;
+
+    if (last == NULL)
+        return;
+    while (last->next != NULL)
+        last = last->next;
+    if (dst->head == NULL) {
+        dst->head = src->head;
+    } else {
+        last->next = dst->head->next;
+        dst->head->next = src->head;
+    }
+    dst->total += src->total;
+    src->head = NULL;
+    src->total = 0;
+}
+
 static struct arena_chunk *
 arena_grow(struct arena *a, size_t need)
 {

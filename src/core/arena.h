@@ -32,6 +32,13 @@ void *arena_alloc(struct arena *a, size_t size);
 /* Copies len bytes and appends a NUL. Returns NULL as arena_alloc does. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
 
+/*
+ * Moves every chunk of src into dst and leaves src empty: what was allocated
+ * from src now lives and dies with dst (objects built on another thread).
+ * dst keeps allocating from its own newest chunk.
+ */
+void arena_adopt(struct arena *dst, struct arena *src);
+
 /* printf into arena memory. Returns NULL on failure. */
 char *arena_printf(struct arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -62,6 +62,37 @@ mf_diags_addv(struct mf_diags *d, enum mf_severity sev, const char *file, uint32
 }
 
 void
+mf_diags_append(struct mf_diags *dst, struct mf_diags *src)
+{
+    size_t room = MF_DIAGS_MAX - (dst->n < MF_DIAGS_MAX ? dst->n : MF_DIAGS_MAX);
+    size_t take = src->n < room ? src->n : room;
+
+    if (dst->n + take > dst->cap) {
+        size_t cap = dst->cap ? dst->cap : 64;
+        void *n;
+        while (cap < dst->n + take)
+            cap *= 2;
+        n = realloc(dst->v, cap * sizeof(*dst->v));
+        if (n == NULL)
+            take = dst->cap - dst->n; /* counted below; the lines are lost */
+        else {
+            dst->v = n;
+            dst->cap = cap;
+        }
+    }
+    for (size_t i = 0; i < take; i++) {
+        dst->v[dst->n] = src->v[i];
+        dst->v[dst->n].seq = dst->n;
+        dst->n++;
+    }
+    dst->errors += src->errors;
+    dst->warnings += src->warnings;
+    arena_adopt(&dst->arena, &src->arena);
+    mf_diags_free(src);
+    mf_diags_init(src);
+}
+
+void
 mf_diags_add(struct mf_diags *d, enum mf_severity sev, const char *file, uint32_t line,
              uint32_t col, const char *kind, const char *ns, const char *name, const char *path,
              const char *fmt, ...)

@@ -55,6 +55,10 @@ void mf_diags_add(struct mf_diags *d, enum mf_severity sev, const char *file, ui
                   const char *path, const char *fmt, ...)
     __attribute__((format(printf, 10, 11)));
 
+/* Moves every diagnostic of src to the end of dst (src is left empty but
+ * initialised); the counts are added, including what src did not keep. */
+void mf_diags_append(struct mf_diags *dst, struct mf_diags *src);
+
 /* Orders by file, line, column, then discovery order. */
 void mf_diags_sort(struct mf_diags *d);
 

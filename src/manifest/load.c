@@ -2,11 +2,14 @@
  * metadata) and dispatch to each kind's schema. */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/strutil.h"
 #include "manifest/kinds.h"
@@ -456,8 +459,54 @@ mf_name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The files to read, in the order they were named (a directory's YAML files
+ * in name order). */
+struct mf_file_job {
+    char *path;
+    bool from_dir; /* found in a directory: only regular files are read */
+    struct mf_set set;
+    struct mf_diags diags;
+    int rc;
+};
+
+struct mf_file_list {
+    struct mf_file_job *v;
+    size_t n, cap;
+    atomic_size_t next; /* the next job a loader thread takes */
+};
+
 static int
-mf_load_dir(struct mf_set *set, const char *path, struct mf_diags *diags)
+mf_file_list_add(struct mf_file_list *l, const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + (name ? strlen(name) + 1 : 0) + 1;
+    struct mf_file_job *j;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        void *v = realloc(l->v, cap * sizeof(*l->v));
+        if (v == NULL)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    j = &l->v[l->n];
+    memset(j, 0, sizeof(*j));
+    j->from_dir = name != NULL;
+    j->path = malloc(len);
+    if (j->path == NULL)
+        return -1;
+    if (name == NULL)
+        snprintf(j->path, len, "%s", dir);
+    else
+        snprintf(j->path, len, "%s%s%s", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
+                 name);
+    l->n++;
+    return 0;
+}
+
+/* Adds a directory's regular *.yaml / *.yml files in name order. */
+static int
+mf_list_dir(struct mf_file_list *l, const char *path, struct mf_diags *diags)
 {
     DIR *d = opendir(path);
     struct dirent *e;
@@ -479,37 +528,149 @@ mf_load_dir(struct mf_set *set, const char *path, struct mf_diags *diags)
                 break;
             names = p;
         }
-        names[n] = malloc(strlen(path) + strlen(e->d_name) + 2);
+        names[n] = strdup(e->d_name);
         if (names[n] == NULL)
             break;
-        snprintf(names[n], strlen(path) + strlen(e->d_name) + 2, "%s%s%s", path,
-                 path[strlen(path) - 1] == '/' ? "" : "/", e->d_name);
         n++;
     }
     closedir(d);
     if (n > 1)
         qsort(names, n, sizeof(*names), mf_name_cmp);
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode) && mf_load_file(set, names[i], diags) != 0)
+        if (rc == 0 && mf_file_list_add(l, path, names[i]) != 0) {
+            mf_diags_add(diags, MF_SEV_ERROR, path, 0, 0, NULL, NULL, NULL, NULL,
+                         "cannot read: out of memory");
             rc = -1;
+        }
         free(names[i]);
     }
     free(names);
     return rc;
 }
 
+static void *
+mf_loader_thread(void *arg)
+{
+    struct mf_file_list *l = arg;
+    size_t i;
+
+    while ((i = atomic_fetch_add(&l->next, 1)) < l->n) {
+        struct mf_file_job *j = &l->v[i];
+        struct stat st;
+
+        /* A directory entry that is not a regular file (a FIFO, a dangling
+         * link) is skipped, as a shell glob of manifests would be. */
+        if (j->from_dir && stat(j->path, &st) == 0 && !S_ISREG(st.st_mode))
+            continue;
+        j->rc = mf_load_file(&j->set, j->path, &j->diags);
+    }
+    return NULL;
+}
+
+/* Loader threads: one per CPU, at most MF_LOADERS_MAX, never more than files. */
+#define MF_LOADERS_MAX 8
+
+static void
+mf_load_jobs(struct mf_file_list *l)
+{
+    pthread_t tids[MF_LOADERS_MAX];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t want = cpus > 1 ? (size_t)cpus : 1, started = 0;
+
+    if (want > MF_LOADERS_MAX)
+        want = MF_LOADERS_MAX;
+    if (want > l->n)
+        want = l->n;
+    /* This thread is one of the loaders; thread creation failing only
+     * means fewer helpers. */
+    for (size_t t = 1; t < want; t++) {
+        if (pthread_create(&tids[started], NULL, mf_loader_thread, l) != 0)
+            break;
+        started++;
+    }
+    mf_loader_thread(l);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+}
+
+/* Moves one file's objects and arena into set. */
+static int
+mf_set_absorb(struct mf_set *set, struct mf_set *part)
+{
+    if (set->n + part->n > set->cap) {
+        size_t cap = set->cap ? set->cap : 64;
+        void *v;
+        while (cap < set->n + part->n)
+            cap *= 2;
+        v = realloc(set->objects, cap * sizeof(*set->objects));
+        if (v == NULL)
+            return -1;
+        set->objects = v;
+        set->cap = cap;
+    }
+    if (part->n > 0)
+        memcpy(set->objects + set->n, part->objects, part->n * sizeof(*part->objects));
+    set->n += part->n;
+    set->files += part->files;
+    set->ignored += part->ignored;
+    arena_adopt(&set->arena, &part->arena);
+    mf_set_free(part);
+    return 0;
+}
+
+int
+mf_load_paths(struct mf_set *set, const char *const *paths, size_t npaths,
+              struct mf_diags *diags)
+{
+    struct mf_file_list l;
+    int rc = 0;
+
+    memset(&l, 0, sizeof(l));
+    atomic_init(&l.next, 0);
+    for (size_t i = 0; i < npaths; i++) {
+        struct stat st;
+
+        if (stat(paths[i], &st) != 0) {
+            mf_diags_add(diags, MF_SEV_ERROR, paths[i], 0, 0, NULL, NULL, NULL, NULL,
+                         "cannot read: %s", strerror(errno));
+            rc = -1;
+        } else if (S_ISDIR(st.st_mode)) {
+            if (mf_list_dir(&l, paths[i], diags) != 0)
+                rc = -1;
+        } else if (mf_file_list_add(&l, paths[i], NULL) != 0) {
+            mf_diags_add(diags, MF_SEV_ERROR, paths[i], 0, 0, NULL, NULL, NULL, NULL,
+                         "cannot read: out of memory");
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        mf_set_init(&l.v[i].set);
+        mf_diags_init(&l.v[i].diags);
+    }
+    mf_load_jobs(&l);
+    /* Merged in the order the files were named, so that object order (and
+     * with it every tie broken by order) does not depend on the threads. */
+    for (size_t i = 0; i < l.n; i++) {
+        struct mf_file_job *j = &l.v[i];
+
+        if (j->rc != 0)
+            rc = -1;
+        mf_diags_append(diags, &j->diags);
+        if (mf_set_absorb(set, &j->set) != 0) {
+            mf_diags_add(diags, MF_SEV_ERROR, j->path, 0, 0, NULL, NULL, NULL, NULL,
+                         "cannot read: out of memory");
+            mf_set_free(&j->set);
+            rc = -1;
+        }
+        mf_diags_free(&j->diags);
+        free(j->path);
+    }
+    free(l.v);
+    return rc;
+}
+
 int
 mf_load_path(struct mf_set *set, const char *path, struct mf_diags *diags)
 {
-    struct stat st;
-
-    if (stat(path, &st) != 0) {
-        mf_diags_add(diags, MF_SEV_ERROR, path, 0, 0, NULL, NULL, NULL, NULL, "cannot read: %s",
-                     strerror(errno));
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode))
-        return mf_load_dir(set, path, diags);
-    return mf_load_file(set, path, diags);
+    return mf_load_paths(set, &path, 1, diags);
 }

@@ -102,6 +102,14 @@ void mf_set_free(struct mf_set *set);
  */
 int mf_load_path(struct mf_set *set, const char *path, struct mf_diags *diags);
 
+/*
+ * mf_load_path for several paths at once: files are read and decoded on up
+ * to one thread per CPU and merged in the order named, so the result is the
+ * same as loading them one after another.
+ */
+int mf_load_paths(struct mf_set *set, const char *const *paths, size_t npaths,
+                  struct mf_diags *diags);
+
 /* Loads a YAML buffer as if it were the file `name` (tests, fuzzing). */
 void mf_load_buffer(struct mf_set *set, const char *name, const unsigned char *buf, size_t len,
                     struct mf_diags *diags);

@@ -105,8 +105,7 @@ rt_load(struct runtime *rt)
         return NULL;
     mf_set_init(&g->set);
     mf_diags_init(&diags);
-    for (size_t i = 0; i < rt->opts.npaths; i++)
-        mf_load_path(&g->set, rt->opts.paths[i], &diags);
+    mf_load_paths(&g->set, rt->opts.paths, rt->opts.npaths, &diags);
     model_check(&g->set, &mo, &diags);
     mf_diags_sort(&diags);
     rt_log_diags(rt, &diags);

@@ -1,0 +1,102 @@
+/* mf_load_paths: files decoded on several threads give what loading them one
+ * after another gives (object order, diagnostics, counts). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "manifest/manifest.h"
+#include "tests.h"
+
+#define NFILES 12
+#define PER_FILE 50
+
+static void
+write_file(const char *dir, const char *name, int file)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < PER_FILE; i++)
+        fprintf(f, "apiVersion: v1\nkind: Node\nmetadata:\n  name: n-%02d-%03d\n---\n", file, i);
+    /* one error per file, at a known line */
+    fprintf(f, "apiVersion: v1\nkind: Node\nmetadata:\n  name: bad-%02d\n  labels: 7\n", file);
+    fclose(f);
+}
+
+static void
+remove_dir(const char *dir)
+{
+    char path[512];
+
+    for (int k = 0; k < NFILES; k++) {
+        snprintf(path, sizeof(path), "%s/f%02d.yaml", dir, k);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/skipped.txt", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void
+parallel_load_keeps_named_order(void **state)
+{
+    char dir[] = "/tmp/mg-load-XXXXXX";
+    char single[600], other[600];
+    const char *paths[3];
+    struct mf_set set;
+    struct mf_diags diags;
+    size_t i;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    /* written in reverse so that creation order is not name order */
+    for (int k = NFILES - 1; k >= 0; k--) {
+        char name[32];
+        snprintf(name, sizeof(name), "f%02d.yaml", k);
+        write_file(dir, name, k);
+    }
+    snprintf(other, sizeof(other), "%s/skipped.txt", dir);
+    fclose(fopen(other, "w"));
+    /* a file named before the directory, and a path that does not exist */
+    snprintf(single, sizeof(single), "%s/f07.yaml", dir);
+    paths[0] = single;
+    paths[1] = dir;
+    paths[2] = "/nonexistent/metalgate-test.yaml";
+
+    mf_set_init(&set);
+    mf_diags_init(&diags);
+    assert_int_equal(mf_load_paths(&set, paths, 3, &diags), -1); /* the missing path */
+    assert_int_equal(set.files, NFILES + 1);
+    assert_int_equal(set.n, (NFILES + 1) * (PER_FILE + 1));
+    /* f07 first (named first), then f00..f11 in name order */
+    for (i = 0; i < set.n; i++) {
+        int file = i < PER_FILE + 1 ? 7 : (int)(i / (PER_FILE + 1)) - 1;
+        int idx = (int)(i % (PER_FILE + 1));
+        char want[32];
+        if (idx == PER_FILE)
+            snprintf(want, sizeof(want), "bad-%02d", file);
+        else
+            snprintf(want, sizeof(want), "n-%02d-%03d", file, idx);
+        assert_string_equal(set.objects[i].name, want);
+    }
+    assert_int_equal(diags.errors, NFILES + 1 + 1);
+    mf_diags_sort(&diags);
+    for (i = 0; i < diags.n; i++) {
+        if (strcmp(diags.v[i].file, paths[2]) == 0)
+            continue;
+        assert_int_equal(diags.v[i].line, PER_FILE * 5 + 5);
+        assert_string_equal(diags.v[i].path, "metadata.labels");
+    }
+    mf_diags_free(&diags);
+    mf_set_free(&set);
+    remove_dir(dir);
+}
+
+const struct CMUnitTest test_load[] = {
+    cmocka_unit_test(parallel_load_keeps_named_order),
+};
+const size_t test_load_count = sizeof(test_load) / sizeof(test_load[0]);
