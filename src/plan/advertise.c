@@ -81,13 +81,13 @@ plan_index(struct plan_ad_ctx *a)
             if (strcmp(o->name, a->all_peers[i]) == 0)
                 a->peer_objs[i] = o;
     cur = 0;
-    a->aliases = plan_alloc(a->c, sizeof(*a->aliases));
+    a->aliases = plan_scratch(a->c, sizeof(*a->aliases));
     while ((o = mf_set_next(set, MF_KIND_COMMUNITY, &cur)) != NULL) {
         const struct mf_community_spec *cs = ((const struct mf_community_obj *)o->body)->spec;
         const struct mf_community_alias **grown;
         if (!plan_metallb_usable(a->c, o) || cs == NULL)
             continue;
-        grown = plan_alloc(a->c, (a->naliases + cs->communities.n + 1) * sizeof(*grown));
+        grown = plan_scratch(a->c, (a->naliases + cs->communities.n + 1) * sizeof(*grown));
         memcpy(grown, a->aliases, a->naliases * sizeof(*grown));
         a->aliases = grown;
         for (uint32_t k = 0; k < cs->communities.n; k++)
@@ -231,12 +231,12 @@ plan_ad_nodes(struct plan_ad_ctx *a, const struct plan_subject *subj, const stru
     if (c->nnodes == 0)
         *reason = "no node is known: give --node or Node manifests";
     else if (!any_selected)
-        *reason = arena_printf(&c->p->arena, "no node matches the nodeSelectors of "
+        *reason = arena_printf(&c->p->bulk, "no node matches the nodeSelectors of "
                                "BGPAdvertisement %s", ad->name);
     else if (!any_unexcluded)
         *reason = "every eligible node is excluded from external load balancers";
     else if (!any)
-        *reason = arena_printf(&c->p->arena, "no serving endpoint %sfor %s/%s",
+        *reason = arena_printf(&c->p->bulk, "no serving endpoint %sfor %s/%s",
                                subj->etp_local ? "on an eligible node " : "", subj->obj->ns,
                                subj->obj->name);
     return ok;
@@ -267,7 +267,7 @@ plan_raw_for_subject(struct plan_ad_ctx *a, size_t i)
 
     if (res->n_ips == 0 || res->pool == NULL || (pool = plan_find_pool(c, res->pool)) == NULL)
         return;
-    who = arena_printf(&c->p->arena, "%s/%s", subj->obj->ns, subj->obj->name);
+    who = arena_printf(&c->p->bulk, "%s/%s", subj->obj->ns, subj->obj->name);
     for (size_t d = 0; d < a->nads; d++) {
         const struct mf_bgpadv_spec *s = ((const struct mf_bgpadvertisement *)a->ads[d]->body)->spec;
         struct plan_raw_ad r;
@@ -392,11 +392,11 @@ static void
 plan_group_peers(struct plan_ad_ctx *a, const char *key, struct plan_advertisement *ad)
 {
     size_t n = key[0] ? 1 : 0;
-    char *copy = (char *)plan_strdup(a->c, key), *save = NULL;
+    char *copy = (char *)plan_bulk_strdup(a->c, key), *save = NULL;
 
     for (const char *p = key; *p; p++)
         n += *p == ',';
-    ad->peers = plan_alloc(a->c, (n + 1) * sizeof(*ad->peers));
+    ad->peers = plan_bulk_alloc(a->c, (n + 1) * sizeof(*ad->peers));
     for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
         ad->peers[ad->npeers++] = t;
 }
@@ -407,7 +407,7 @@ plan_group_nodes(struct plan_ad_ctx *a, const bool *may, struct plan_advertiseme
 {
     struct plan_ctx *c = a->c;
 
-    ad->nodes = plan_alloc(c, (c->nnodes + 1) * sizeof(*ad->nodes));
+    ad->nodes = plan_bulk_alloc(c, (c->nnodes + 1) * sizeof(*ad->nodes));
     for (size_t n = 0; n < c->nnodes; n++) {
         bool session = false;
         for (size_t p = 0; may[n] && !session && p < ad->npeers; p++)
@@ -439,9 +439,9 @@ plan_emit_group(struct plan_ad_ctx *a, size_t from, size_t to)
     ad->prefix = a->raw[from].prefix;
     ad->has_local_pref = a->raw[from].has_lp;
     ad->local_pref = a->raw[from].lp;
-    ad->services = plan_alloc(c, (to - from) * sizeof(*ad->services));
-    ad->communities = plan_alloc(c, cap * sizeof(*ad->communities));
-    ad->large = plan_alloc(c, cap * sizeof(*ad->large));
+    ad->services = plan_bulk_alloc(c, (to - from) * sizeof(*ad->services));
+    ad->communities = plan_bulk_alloc(c, cap * sizeof(*ad->communities));
+    ad->large = plan_bulk_alloc(c, cap * sizeof(*ad->large));
     for (size_t i = from; i < to; i++) {
         ad->services[ad->nservices++] = a->raw[i].service;
         plan_ad_communities(a, a->raw[i].ad, ad->communities, &ad->ncommunities, ad->large,
@@ -468,7 +468,7 @@ plan_merge_groups(struct plan_ad_ctx *a)
 {
     struct plan *p = a->c->p;
 
-    p->advertisements = plan_alloc(a->c, (a->nraw + 1) * sizeof(*p->advertisements));
+    p->advertisements = plan_bulk_alloc(a->c, (a->nraw + 1) * sizeof(*p->advertisements));
     for (size_t i = 0; i < a->nraw;) {
         size_t j = i + 1;
         while (j < a->nraw && plan_same_group(&a->raw[i], &a->raw[j]))
@@ -509,7 +509,7 @@ plan_mark_conflicts(struct plan_ctx *c)
             if (!plan_lists_overlap(x->peers, x->npeers, y->peers, y->npeers) ||
                 !plan_lists_overlap(x->nodes, x->nnodes, y->nodes, y->nnodes))
                 continue;
-            x->reason = y->reason = arena_printf(&p->arena, "conflicting localPref for %s",
+            x->reason = y->reason = arena_printf(&p->bulk, "conflicting localPref for %s",
                                                  ip_prefix_format(&x->prefix, buf));
             x->nnodes = y->nnodes = 0;
         }

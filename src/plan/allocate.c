@@ -12,7 +12,7 @@ static void
 plan_pool_namespaces(struct plan_ctx *c, const struct mf_pool_allocation *a, struct ipam_pool *pool)
 {
     const struct mf_set *set = c->in->set;
-    const char **names = plan_alloc(c, (a->namespaces.n + set->n + 1) * sizeof(*names));
+    const char **names = plan_scratch(c, (a->namespaces.n + set->n + 1) * sizeof(*names));
     const struct mf_object *o;
     size_t n = 0, cur = 0;
 
@@ -36,7 +36,7 @@ static void
 plan_pool_from(struct plan_ctx *c, const struct mf_object *o, struct ipam_pool *pool)
 {
     const struct mf_pool_spec *spec = ((const struct mf_ipaddresspool *)o->body)->spec;
-    struct ipam_range *ranges = plan_alloc(c, (spec->addresses.n + 1) * sizeof(*ranges));
+    struct ipam_range *ranges = plan_scratch(c, (spec->addresses.n + 1) * sizeof(*ranges));
     size_t n = 0;
 
     for (uint32_t i = 0; i < spec->addresses.n; i++) {
@@ -102,19 +102,19 @@ plan_pool_selects(void *ctx, size_t pool, size_t request)
 static const char *
 plan_backend_key(struct plan_ctx *c, const struct mf_strmap *selector)
 {
-    const char **kv = plan_alloc(c, (selector->n + 1) * sizeof(*kv));
+    const char **kv = plan_scratch(c, (selector->n + 1) * sizeof(*kv));
     size_t len = 1;
     char *out;
 
     for (uint32_t i = 0; i < selector->n; i++) {
         char buf[600];
         snprintf(buf, sizeof(buf), "%s=%s", selector->v[i].key.v, selector->v[i].value.v);
-        kv[i] = plan_strdup(c, buf);
+        kv[i] = plan_scratch_strdup(c, buf);
         len += strlen(kv[i]) + 1;
     }
     size_t n = plan_sort_unique(kv, selector->n), at = 0;
 
-    out = plan_alloc(c, len);
+    out = plan_scratch(c, len);
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(kv[i]);
         if (i)
@@ -138,7 +138,7 @@ plan_request_service(struct plan_ctx *c, const struct mf_object *o, struct ipam_
 {
     const struct mf_service *svc = o->body;
     struct mf_service_families fam;
-    struct ipam_port *ports = plan_alloc(c, (svc->spec->ports.n + 1) * sizeof(*ports));
+    struct ipam_port *ports = plan_scratch(c, (svc->spec->ports.n + 1) * sizeof(*ports));
 
     mf_service_families(svc->spec, &fam);
     if (fam.policy == MF_FAMILY_SINGLE)
@@ -180,20 +180,20 @@ static void
 plan_gateway_addresses(struct plan_ctx *c, const struct mf_gateway_spec *spec,
                        struct ipam_request *r)
 {
-    struct ip_addr *ips = plan_alloc(c, 2 * sizeof(*ips));
+    struct ip_addr *ips = plan_scratch(c, 2 * sizeof(*ips));
     const char *lb = plan_gateway_annotation(spec->infrastructure, MF_ANN_LB_IPS, MF_ANN_OLD_LB_IPS);
     uint32_t n = 0;
 
     for (uint32_t i = 0; i < spec->addresses.n; i++) {
         const struct mf_gw_address *a = MF_LIST_AT(spec->addresses, struct mf_gw_address, i);
         if (a->type.v != NULL && !mf_str_eq(&a->type, "IPAddress")) {
-            r->request_error = plan_strdup(c, "only addresses of type IPAddress are supported");
+            r->request_error = plan_scratch_strdup(c, "only addresses of type IPAddress are supported");
             return;
         }
         if (a->value.v == NULL)
             continue;
         if (n == 2 || ip_parse(a->value.v, a->value.len, &ips[n]) != 0) {
-            r->request_error = plan_strdup(c, "spec.addresses: at most one IPv4 and one IPv6 address");
+            r->request_error = plan_scratch_strdup(c, "spec.addresses: at most one IPv4 and one IPv6 address");
             return;
         }
         n++;
@@ -201,7 +201,7 @@ plan_gateway_addresses(struct plan_ctx *c, const struct mf_gateway_spec *spec,
     if (n == 0 && lb != NULL) {
         const char *err;
         if (mf_parse_lb_ips(lb, strlen(lb), ips, &n, &err) != 0)
-            r->request_error = plan_strdup(c, err);
+            r->request_error = plan_scratch_strdup(c, err);
     }
     r->requested_ips = ips;
     r->n_requested_ips = n;
@@ -213,7 +213,7 @@ static void
 plan_request_gateway(struct plan_ctx *c, const struct mf_object *o, struct ipam_request *r)
 {
     const struct mf_gateway_spec *spec = ((const struct mf_gateway *)o->body)->spec;
-    struct ipam_port *ports = plan_alloc(c, (spec->listeners.n + 1) * sizeof(*ports));
+    struct ipam_port *ports = plan_scratch(c, (spec->listeners.n + 1) * sizeof(*ports));
     const char *shared = plan_gateway_annotation(spec->infrastructure, MF_ANN_ALLOW_SHARED_IP,
                                                  MF_ANN_OLD_ALLOW_SHARED_IP);
 
@@ -330,22 +330,22 @@ plan_fill_services(struct plan_ctx *c)
 {
     struct plan *p = c->p;
 
-    p->services = plan_alloc(c, (c->nreqs + 1) * sizeof(*p->services));
+    p->services = plan_bulk_alloc(c, (c->nreqs + 1) * sizeof(*p->services));
     for (size_t i = 0; i < c->nreqs; i++) {
         const struct ipam_result *r = &c->out.results[i];
         struct plan_service *s = &p->services[i];
 
         /* Copied: the plan outlives the loaded objects (runtime frees them). */
         s->kind = c->subjects[i].obj->kind->name;
-        s->ns = plan_strdup(c, c->reqs[i].ns);
-        s->name = plan_strdup(c, c->reqs[i].name);
+        s->ns = plan_bulk_strdup(c, c->reqs[i].ns);
+        s->name = plan_bulk_strdup(c, c->reqs[i].name);
         memcpy(s->ips, r->ips, sizeof(s->ips));
         s->nips = r->n_ips;
-        s->pool = r->pool ? plan_strdup(c, r->pool) : NULL;
-        s->sharing_key = r->sharing_key && r->sharing_key[0] ? plan_strdup(c, r->sharing_key) : NULL;
+        s->pool = r->pool ? plan_bulk_strdup(c, r->pool) : NULL;
+        s->sharing_key = r->sharing_key && r->sharing_key[0] ? plan_bulk_strdup(c, r->sharing_key) : NULL;
         s->status = r->status == IPAM_ALLOCATED ? PLAN_ALLOCATED
                     : r->status == IPAM_PENDING ? PLAN_PENDING : PLAN_ERROR;
-        s->reason = r->reason ? plan_strdup(c, r->reason) : r->note ? plan_strdup(c, r->note) : NULL;
+        s->reason = r->reason ? plan_bulk_strdup(c, r->reason) : r->note ? plan_bulk_strdup(c, r->note) : NULL;
     }
     p->nservices = c->nreqs;
     qsort(p->services, p->nservices, sizeof(*p->services), plan_service_cmp);

@@ -46,6 +46,13 @@ void *plan_alloc(struct plan_ctx *c, size_t size);
 /* Working memory that does not outlive plan_build (aborts on OOM too). */
 void *plan_scratch(struct plan_ctx *c, size_t size);
 const char *plan_strdup(struct plan_ctx *c, const char *s);
+/* The same on the plan's bulk arena: the services and advertisements
+ * sections, which plan_pack() replaces by a packed copy. */
+void *plan_bulk_alloc(struct plan_ctx *c, size_t size);
+const char *plan_bulk_strdup(struct plan_ctx *c, const char *s);
+const char *plan_scratch_strdup(struct plan_ctx *c, const char *s);
+
+void plan_pack_free(struct plan_pack *pk);
 
 /* True for an object of MetalLB's kinds that plan may use. */
 bool plan_metallb_usable(const struct plan_ctx *c, const struct mf_object *o);

@@ -43,13 +43,41 @@ plan_scratch(struct plan_ctx *c, size_t size)
     return p;
 }
 
+void *
+plan_bulk_alloc(struct plan_ctx *c, size_t size)
+{
+    void *p = arena_alloc(&c->p->bulk, size ? size : 1);
+
+    if (p == NULL) {
+        fprintf(stderr, "metalgate: out of memory while planning\n");
+        abort();
+    }
+    return p;
+}
+
+static const char *
+plan_copy(void *d, const char *s, size_t len)
+{
+    memcpy(d, s, len);
+    return d;
+}
+
 const char *
 plan_strdup(struct plan_ctx *c, const char *s)
 {
-    char *d = plan_alloc(c, strlen(s) + 1);
+    return plan_copy(plan_alloc(c, strlen(s) + 1), s, strlen(s) + 1);
+}
 
-    memcpy(d, s, strlen(s) + 1);
-    return d;
+const char *
+plan_bulk_strdup(struct plan_ctx *c, const char *s)
+{
+    return plan_copy(plan_bulk_alloc(c, strlen(s) + 1), s, strlen(s) + 1);
+}
+
+const char *
+plan_scratch_strdup(struct plan_ctx *c, const char *s)
+{
+    return plan_copy(plan_scratch(c, strlen(s) + 1), s, strlen(s) + 1);
 }
 
 static int
@@ -134,6 +162,7 @@ plan_build(const struct plan_input *in, const char **error)
     if (p == NULL)
         return NULL;
     arena_init(&p->arena, 256 * 1024, 0);
+    arena_init(&p->bulk, 256 * 1024, 0);
     memset(&c, 0, sizeof(c));
     arena_init(&c.scratch, 256 * 1024, 0);
     c.in = in;
@@ -162,6 +191,8 @@ plan_free(struct plan *p)
 {
     if (p == NULL)
         return;
+    plan_pack_free(p->packed);
+    arena_free(&p->bulk);
     arena_free(&p->arena);
     free(p);
 }
@@ -169,12 +200,14 @@ plan_free(struct plan *p)
 int
 plan_to_state(const struct plan *p, struct plan_state *st)
 {
-    for (size_t i = 0; i < p->nservices; i++) {
-        const struct plan_service *s = &p->services[i];
-        if (s->nips == 0)
-            continue;
-        if (plan_state_add(st, s->kind, s->ns, s->name, s->ips, s->nips, s->pool) != 0)
-            return -1;
-    }
-    return 0;
+    struct plan_reader r;
+    const struct plan_service *s;
+    int rc = 0;
+
+    plan_reader_init(&r, p);
+    while (rc == 0 && (s = plan_next_service(&r)) != NULL)
+        if (s->nips > 0 && plan_state_add(st, s->kind, s->ns, s->name, s->ips, s->nips, s->pool) != 0)
+            rc = -1;
+    plan_reader_free(&r);
+    return rc;
 }

@@ -178,6 +178,8 @@ struct plan_policy {
     size_t nconditions;
 };
 
+struct plan_pack;
+
 struct plan {
     const char *node; /* this node's name, or NULL */
     struct plan_pool *pools; /* sorted by name */
@@ -194,7 +196,9 @@ struct plan {
     size_t nroutes;
     struct plan_policy *policies; /* sorted by kind, namespace, name */
     size_t npolicies;
-    struct arena arena; /* everything above lives here */
+    struct arena arena; /* everything above but services and advertisements */
+    struct arena bulk;  /* services and advertisements (one entry per address) */
+    struct plan_pack *packed; /* after plan_pack(): the two, packed; NULL before */
 };
 
 struct plan_input {
@@ -214,6 +218,36 @@ void plan_free(struct plan *p);
 
 /* The allocations of a plan as state, to persist (plan --save, run). */
 int plan_to_state(const struct plan *p, struct plan_state *st);
+
+/*
+ * Replaces the services and advertisements arrays by a packed copy (about
+ * 30 bytes per entry instead of about 400: strings interned once, numbers
+ * as varints) and frees the arrays: services and advertisements are NULL
+ * afterwards (their counts stay) and are read with a plan_reader. For a
+ * plan that is kept only to be shown (the runtime's running generation).
+ * Returns 0, or -1 when out of memory (the plan is then unchanged).
+ */
+int plan_pack(struct plan *p);
+/* Bytes the packed sections take (0 before plan_pack). */
+size_t plan_packed_bytes(const struct plan *p);
+
+/* Reads the services and advertisements of a plan, packed or not. The
+ * entry returned stays valid until the next call of the same kind. */
+struct plan_reader {
+    const struct plan *plan;
+    size_t next_service, next_ad;           /* entries read */
+    size_t service_off, ad_off;             /* offsets into the packed sections */
+    struct plan_service service;
+    struct plan_advertisement ad;
+    const char **names; /* the advertisement's "ns/name" strings */
+    char *name_buf;
+    size_t names_cap, name_buf_cap;
+};
+
+void plan_reader_init(struct plan_reader *r, const struct plan *p);
+const struct plan_service *plan_next_service(struct plan_reader *r);
+const struct plan_advertisement *plan_next_advertisement(struct plan_reader *r);
+void plan_reader_free(struct plan_reader *r);
 
 /* Writes the plan as JSON (returns 0, or -1 on a write error) or as a text table. */
 int plan_render_json(const struct plan *p, FILE *out);

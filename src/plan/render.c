@@ -341,22 +341,28 @@ int
 plan_render_json_with(const struct plan *p, FILE *out, void (*extra)(void *ctx, FILE *out),
                       void *ctx)
 {
+    struct plan_reader r;
+    const struct plan_service *s;
+    const struct plan_advertisement *a;
+
     fputc('{', out);
     plan_json_key(out, 2, "node", true);
     plan_json_string(out, p->node);
+    plan_reader_init(&r, p);
     plan_json_key(out, 2, "services", false);
     fputs(p->nservices ? "[\n" : "[", out);
-    for (size_t i = 0; i < p->nservices; i++) {
-        plan_json_service(out, &p->services[i]);
+    for (size_t i = 0; (s = plan_next_service(&r)) != NULL; i++) {
+        plan_json_service(out, s);
         fputs(i + 1 < p->nservices ? ",\n" : "\n  ", out);
     }
     fputc(']', out);
     plan_json_key(out, 2, "advertisements", false);
     fputs(p->nadvertisements ? "[\n" : "[", out);
-    for (size_t i = 0; i < p->nadvertisements; i++) {
-        plan_json_advertisement(out, &p->advertisements[i]);
+    for (size_t i = 0; (a = plan_next_advertisement(&r)) != NULL; i++) {
+        plan_json_advertisement(out, a);
         fputs(i + 1 < p->nadvertisements ? ",\n" : "\n  ", out);
     }
+    plan_reader_free(&r);
     fputc(']', out);
     plan_json_key(out, 2, "peers", false);
     fputs(p->npeers ? "[\n" : "[", out);
@@ -508,11 +514,14 @@ void
 plan_render_text(const struct plan *p, FILE *out)
 {
     char buf[IP_STRLEN], buf2[IP_STRLEN];
+    struct plan_reader r;
+    const struct plan_service *s;
+    const struct plan_advertisement *a;
 
     fprintf(out, "node: %s\n\nSERVICES\n", p->node ? p->node : "-");
     fprintf(out, "%-8s %-40s %-10s %-32s %s\n", "KIND", "NAMESPACE/NAME", "STATUS", "IPS", "POOL / REASON");
-    for (size_t i = 0; i < p->nservices; i++) {
-        const struct plan_service *s = &p->services[i];
+    plan_reader_init(&r, p);
+    while ((s = plan_next_service(&r)) != NULL) {
         char ips[2 * IP_STRLEN + 2] = "-", who[300];
         if (s->nips)
             snprintf(ips, sizeof(ips), "%s%s%s", ip_format(&s->ips[0], buf), s->nips > 1 ? "," : "",
@@ -522,8 +531,7 @@ plan_render_text(const struct plan *p, FILE *out)
                 ips, s->pool ? s->pool : "-", s->reason ? " / " : "", s->reason ? s->reason : "");
     }
     fprintf(out, "\nADVERTISEMENTS\n%-24s %-24s %-24s %s\n", "PREFIX", "PEERS", "NODES", "SERVICES / REASON");
-    for (size_t i = 0; i < p->nadvertisements; i++) {
-        const struct plan_advertisement *a = &p->advertisements[i];
+    while ((a = plan_next_advertisement(&r)) != NULL) {
         fprintf(out, "%-24s ", ip_prefix_format(&a->prefix, buf));
         plan_text_list(out, a->peers, a->npeers);
         fputs("  ", out);
@@ -532,6 +540,7 @@ plan_render_text(const struct plan *p, FILE *out)
         plan_text_list(out, a->services, a->nservices);
         fprintf(out, "%s%s\n", a->reason ? " / " : "", a->reason ? a->reason : "");
     }
+    plan_reader_free(&r);
     fprintf(out, "\nPEERS\n%-24s %-40s %-12s %-8s %s\n", "NAME", "ADDRESS", "ASN", "MY ASN", "NODES");
     for (size_t i = 0; i < p->npeers; i++) {
         const struct plan_peer *q = &p->peers[i];

@@ -157,6 +157,13 @@ rt_apply(struct runtime *rt, struct rt_generation *g)
     rt->gen = g;
     rt_speaker_apply(&rt->speaker, g->plan);
     rt_gateway_apply(rt, g);
+    /* From here the plan is only shown (/status, /metrics) and read back as
+     * the previous allocations: packed, it costs a tenth. */
+    if (plan_pack(g->plan) != 0)
+        log_warn("runtime", "cannot pack the plan (out of memory); keeping it unpacked");
+    else
+        log_debug("runtime", "plan packed: %zu services and %zu advertisements in %zu bytes",
+                  g->plan->nservices, g->plan->nadvertisements, plan_packed_bytes(g->plan));
     rt->speaker.restarted = false; /* the Restart State bit is for the first sessions only */
     clock_gettime(CLOCK_REALTIME, &now);
     rt->last_reload_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
@@ -262,6 +269,12 @@ runtime_run(const struct runtime_opts *o)
 
     if (rt == NULL)
         return 3;
+    /* A fixed mmap threshold (glibc raises it as big blocks are freed):
+     * loading a configuration allocates hundreds of MB in 256 KB arena
+     * chunks, partly on the loader threads, whose malloc arenas
+     * malloc_trim() cannot shrink. Chunks from mmap go back to the system
+     * when the objects are freed after planning. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     rt->opts = *o;
     if (rt->opts.admin_addr == NULL)
         rt->opts.admin_addr = ADMIN_DEFAULT_ADDR;

@@ -71,11 +71,16 @@ rt_metrics(void *ctx, FILE *out)
     const struct runtime *rt = ctx;
     const struct plan *p = rt->gen->plan;
     size_t status[3] = {0, 0, 0};
+    struct plan_reader r;
+    const struct plan_service *svc;
 
     rt_metrics_pools(p, out);
     rt_speaker_metrics(&rt->speaker, out);
-    for (size_t i = 0; i < p->nservices; i++)
-        status[p->services[i].status]++;
+    plan_reader_init(&r, p);
+    while ((svc = plan_next_service(&r)) != NULL)
+        if (svc->status <= PLAN_ERROR)
+            status[svc->status]++;
+    plan_reader_free(&r);
     rt_metric_help(out, "metalgate_services", "gauge",
                    "LoadBalancer Services and Gateways by allocation status.");
     for (int s = PLAN_ALLOCATED; s <= PLAN_ERROR; s++)
