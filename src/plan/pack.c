@@ -6,11 +6,17 @@
  * once in a string table and each entry is a short record of varints
  * (docs/internals/plan.md, "Packed plans").
  *
- * Records, in the order of the arrays:
- *   service:       kind ns name nips {family addr}... pool+1 sharing+1 status reason+1
- *   advertisement: family len addr class reason+1 nservices {ns name}...
- * where names are string-table offsets, "x+1" is 0 for NULL, and class
- * indexes the few distinct (peers, nodes, localPref, communities) sets.
+ * Records, in the order of the arrays (names are string-table offsets as
+ * varints):
+ *   service:       flags ns name {ip}... [pool] [sharingKey] [reason]
+ *                  flags: status (2 bits), Gateway, number of IPs (2 bits),
+ *                  and which of the optional strings follow
+ *   advertisement: flags len address class [reason] nservices {ns+1 name}...
+ *                  flags: IPv6, reason follows, address is the difference
+ *                  from the previous advertisement's (they are sorted)
+ * where ip is a length byte (4 or 16) and the address, ns+1 is 0 for a
+ * name without namespace, and class indexes the few distinct (peers,
+ * nodes, localPref, communities) sets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,18 +173,6 @@ plan_put_string(struct plan_packer *w, struct plan_bytes *b, const char *s)
         plan_put_varint(b, off);
 }
 
-/* 0 for NULL, else the offset + 1. */
-static void
-plan_put_opt_string(struct plan_packer *w, struct plan_bytes *b, const char *s)
-{
-    uint64_t off = s ? plan_intern_len(w, s, strlen(s)) : 0;
-
-    if (off == UINT64_MAX)
-        b->failed = true;
-    else
-        plan_put_varint(b, s ? off + 1 : 0);
-}
-
 static void
 plan_put_ip(struct plan_bytes *b, const struct ip_addr *ip)
 {
@@ -240,40 +234,87 @@ plan_class_of(struct plan_packer *w, const struct plan_advertisement *ad)
     return n;
 }
 
+enum {
+    PLAN_SVC_STATUS = 0x03,
+    PLAN_SVC_GATEWAY = 0x04,
+    PLAN_SVC_NIPS_SHIFT = 3, /* 2 bits */
+    PLAN_SVC_POOL = 0x20,
+    PLAN_SVC_SHARING = 0x40,
+    PLAN_SVC_REASON = 0x80,
+    PLAN_AD_V6 = 0x01,
+    PLAN_AD_REASON = 0x02,
+    PLAN_AD_DELTA = 0x04,
+};
+
 static void
 plan_pack_service(struct plan_packer *w, const struct plan_service *s)
 {
     struct plan_bytes *b = &w->pk->services;
-    unsigned char u8 = (unsigned char)s->nips;
+    size_t nips = s->nips < 2 ? s->nips : 2;
+    unsigned char flags = (unsigned char)((s->status & PLAN_SVC_STATUS) |
+                                          (nips << PLAN_SVC_NIPS_SHIFT));
 
-    plan_put_string(w, b, s->kind);
+    if (strcmp(s->kind, "Gateway") == 0)
+        flags |= PLAN_SVC_GATEWAY;
+    else if (strcmp(s->kind, "Service") != 0)
+        b->failed = true; /* IPAM serves no other kind */
+    flags |= (s->pool ? PLAN_SVC_POOL : 0) | (s->sharing_key ? PLAN_SVC_SHARING : 0) |
+             (s->reason ? PLAN_SVC_REASON : 0);
+    plan_bytes_put(b, &flags, 1);
     plan_put_string(w, b, s->ns);
     plan_put_string(w, b, s->name);
-    plan_bytes_put(b, &u8, 1);
-    for (size_t i = 0; i < s->nips && i < 2; i++)
+    for (size_t i = 0; i < nips; i++)
         plan_put_ip(b, &s->ips[i]);
-    plan_put_opt_string(w, b, s->pool);
-    plan_put_opt_string(w, b, s->sharing_key);
-    u8 = (unsigned char)s->status;
-    plan_bytes_put(b, &u8, 1);
-    plan_put_opt_string(w, b, s->reason);
+    if (s->pool)
+        plan_put_string(w, b, s->pool);
+    if (s->sharing_key)
+        plan_put_string(w, b, s->sharing_key);
+    if (s->reason)
+        plan_put_string(w, b, s->reason);
 }
 
 static void
-plan_pack_ad(struct plan_packer *w, const struct plan_advertisement *ad)
+plan_put_u128(struct plan_bytes *b, ip_u128 x)
+{
+    unsigned char buf[19];
+    size_t n = 0;
+
+    do {
+        buf[n] = (unsigned char)(x & 0x7f);
+        x >>= 7;
+        if (x)
+            buf[n] |= 0x80;
+        n++;
+    } while (x);
+    plan_bytes_put(b, buf, n);
+}
+
+static void
+plan_pack_ad(struct plan_packer *w, const struct plan_advertisement *ad,
+             const struct plan_advertisement *prev)
 {
     struct plan_bytes *b = &w->pk->ads;
-    unsigned char len = (unsigned char)ad->prefix.len;
+    const struct ip_addr *ip = &ad->prefix.addr;
+    unsigned char flags = 0, len = (unsigned char)ad->prefix.len;
     uint64_t cls = plan_class_of(w, ad);
+    bool delta = prev != NULL && prev->prefix.addr.family == ip->family &&
+                 prev->prefix.addr.v <= ip->v;
 
     if (cls == UINT64_MAX) {
         b->failed = true;
         return;
     }
-    plan_put_ip(b, &ad->prefix.addr);
+    flags = (unsigned char)((ip->family == IP_FAMILY_V6 ? PLAN_AD_V6 : 0) |
+                            (ad->reason ? PLAN_AD_REASON : 0) | (delta ? PLAN_AD_DELTA : 0));
+    plan_bytes_put(b, &flags, 1);
     plan_bytes_put(b, &len, 1);
+    if (delta)
+        plan_put_u128(b, ip->v - prev->prefix.addr.v);
+    else
+        plan_put_u128(b, ip->v);
     plan_put_varint(b, cls);
-    plan_put_opt_string(w, b, ad->reason);
+    if (ad->reason)
+        plan_put_string(w, b, ad->reason);
     plan_put_varint(b, ad->nservices);
     for (size_t i = 0; i < ad->nservices; i++) {
         /* "ns/name": namespaces cannot contain '/', so the first one splits */
@@ -386,7 +427,7 @@ plan_pack(struct plan *p)
     for (size_t i = 0; i < p->nservices; i++)
         plan_pack_service(&w, &p->services[i]);
     for (size_t i = 0; i < p->nadvertisements; i++)
-        plan_pack_ad(&w, &p->advertisements[i]);
+        plan_pack_ad(&w, &p->advertisements[i], i ? &p->advertisements[i - 1] : NULL);
     if (pk->services.failed || pk->ads.failed || w.strings.failed || plan_pack_classes(&w) != 0)
         goto out;
     pk->strings = plan_shrink(w.strings.v, w.strings.n);
@@ -483,6 +524,20 @@ plan_get_ip(const struct plan_bytes *b, size_t *off, struct ip_addr *ip)
         ip->v = (ip->v << 8) | b->v[(*off)++];
 }
 
+static ip_u128
+plan_get_u128(const struct plan_bytes *b, size_t *off)
+{
+    ip_u128 x = 0;
+
+    for (unsigned shift = 0; *off < b->n && shift < 128; shift += 7) {
+        unsigned char c = b->v[(*off)++];
+        x |= (ip_u128)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            break;
+    }
+    return x;
+}
+
 const struct plan_service *
 plan_next_service(struct plan_reader *r)
 {
@@ -490,6 +545,7 @@ plan_next_service(struct plan_reader *r)
     const struct plan_pack *pk = p->packed;
     const struct plan_bytes *b;
     struct plan_service *s = &r->service;
+    unsigned char flags;
 
     if (r->next_service >= p->nservices)
         return NULL;
@@ -497,18 +553,22 @@ plan_next_service(struct plan_reader *r)
         return &p->services[r->next_service++];
     b = &pk->services;
     memset(s, 0, sizeof(*s));
-    s->kind = plan_get_string(pk, b, &r->service_off);
+    flags = plan_get_u8(b, &r->service_off);
+    s->status = (enum plan_status)(flags & PLAN_SVC_STATUS);
+    s->kind = flags & PLAN_SVC_GATEWAY ? "Gateway" : "Service";
     s->ns = plan_get_string(pk, b, &r->service_off);
     s->name = plan_get_string(pk, b, &r->service_off);
-    s->nips = plan_get_u8(b, &r->service_off);
+    s->nips = (flags >> PLAN_SVC_NIPS_SHIFT) & 3;
     if (s->nips > 2)
         s->nips = 2;
     for (size_t i = 0; i < s->nips; i++)
         plan_get_ip(b, &r->service_off, &s->ips[i]);
-    s->pool = plan_get_opt_string(pk, b, &r->service_off);
-    s->sharing_key = plan_get_opt_string(pk, b, &r->service_off);
-    s->status = (enum plan_status)plan_get_u8(b, &r->service_off);
-    s->reason = plan_get_opt_string(pk, b, &r->service_off);
+    if (flags & PLAN_SVC_POOL)
+        s->pool = plan_get_string(pk, b, &r->service_off);
+    if (flags & PLAN_SVC_SHARING)
+        s->sharing_key = plan_get_string(pk, b, &r->service_off);
+    if (flags & PLAN_SVC_REASON)
+        s->reason = plan_get_string(pk, b, &r->service_off);
     r->next_service++;
     return s;
 }
@@ -574,17 +634,26 @@ plan_next_advertisement(struct plan_reader *r)
     struct plan_advertisement *ad = &r->ad;
     const struct plan_ad_class *c;
     uint64_t cls, n;
+    unsigned char flags, len;
+    ip_u128 addr;
 
     if (r->next_ad >= p->nadvertisements)
         return NULL;
     if (pk == NULL)
         return &p->advertisements[r->next_ad++];
     b = &pk->ads;
+    flags = plan_get_u8(b, &r->ad_off);
+    len = plan_get_u8(b, &r->ad_off);
+    addr = plan_get_u128(b, &r->ad_off);
+    if (flags & PLAN_AD_DELTA)
+        addr += ad->prefix.addr.v; /* ad still holds the previous one */
     memset(ad, 0, sizeof(*ad));
-    plan_get_ip(b, &r->ad_off, &ad->prefix.addr);
-    ad->prefix.len = plan_get_u8(b, &r->ad_off);
+    ad->prefix.addr.family = flags & PLAN_AD_V6 ? IP_FAMILY_V6 : IP_FAMILY_V4;
+    ad->prefix.addr.v = addr;
+    ad->prefix.len = len;
     cls = plan_get_varint(b, &r->ad_off);
-    ad->reason = plan_get_opt_string(pk, b, &r->ad_off);
+    if (flags & PLAN_AD_REASON)
+        ad->reason = plan_get_string(pk, b, &r->ad_off);
     n = plan_get_varint(b, &r->ad_off);
     if (cls >= pk->nclasses || n > b->n || plan_get_ad_services(r, pk, (size_t)n) != 0)
         return NULL;
