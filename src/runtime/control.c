@@ -105,8 +105,11 @@ rt_load(struct runtime *rt)
         return NULL;
     mf_set_init(&g->set);
     mf_diags_init(&diags);
+    log_debug("runtime", "loading the manifests");
     mf_load_paths(&g->set, rt->opts.paths, rt->opts.npaths, &diags);
+    log_debug("runtime", "loaded %zu objects from %zu files", g->set.n, g->set.files);
     model_check(&g->set, &mo, &diags);
+    log_debug("runtime", "checked");
     mf_diags_sort(&diags);
     rt_log_diags(rt, &diags);
     if (diags.errors > 0) {
@@ -130,6 +133,7 @@ rt_load(struct runtime *rt)
         rt_generation_free(g);
         return NULL;
     }
+    log_debug("runtime", "planned");
     g->gw = rt_gateway_build(&g->set, g->plan, rt->generations + 1);
     if (g->gw == NULL) {
         snprintf(rt->last_error, sizeof(rt->last_error), "cannot build the gateway: out of memory");
