@@ -1080,6 +1080,13 @@ def test_timeout_request(gwx):
         data = read_all(s)
     assert data.startswith(b"HTTP/1.1 504"), data
     assert b"connection: close" in data.lower()
+    # So does reading the head: the clock starts at the request's first byte.
+    with socket.create_connection((GW_ADDR, gwx.port), timeout=10) as s:
+        s.sendall(b"GET /to/req HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.7)
+        s.sendall(b"Connection: close\r\n\r\n")
+        data = read_all(s)
+    assert data.startswith(b"HTTP/1.1 504"), data
 
 
 def test_timeout_backend_request(gwx):
