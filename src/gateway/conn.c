@@ -27,26 +27,40 @@ static void gw_conn_start_tunnel(struct gw_conn *c);
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static void
-gw_conn_set_timer(struct gw_conn *c, uint32_t ms)
+gw_conn_set_timer(struct gw_conn *c, uint64_t ms)
 {
     ev_timer_start(&c->w->loop, &c->timer, ms);
 }
 
+/* Arms the state's timer, cut short by the rule's deadlines. A request's
+ * first byte starts its timeouts.request clock (for a pipelined request: the
+ * moment the previous exchange ended and this one's bytes were taken up). */
 static void
 gw_conn_set_state(struct gw_conn *c, enum gw_state st)
 {
     const struct gw_proxy_opts *o = &c->w->proxy->o;
+    uint64_t now = ev_now(&c->w->loop), ms;
 
     c->st = st;
+    if (st == GW_C_HEAD && c->cin_len > 0)
+        c->req_start = now;
     if (st == GW_C_HEAD)
-        gw_conn_set_timer(c, c->cin_len > 0 ? o->header_timeout_ms : o->idle_timeout_ms);
+        ms = c->cin_len > 0 ? o->header_timeout_ms : o->idle_timeout_ms;
     else if (st == GW_C_CONNECT)
-        gw_conn_set_timer(c, o->connect_timeout_ms);
+        ms = o->connect_timeout_ms;
     else if (st == GW_C_RESP_HEAD)
-        gw_conn_set_timer(c, c->rule != NULL && c->rule->timeout_ms ? c->rule->timeout_ms
-                                                                    : o->upstream_timeout_ms);
+        ms = gw_head_wait_ms(c->rule != NULL ? &c->rule->timeouts : NULL, o->upstream_timeout_ms,
+                             o->idle_timeout_ms);
     else
-        gw_conn_set_timer(c, o->idle_timeout_ms);
+        ms = o->idle_timeout_ms;
+    gw_conn_set_timer(c, gw_timer_ms(now, ms, c->req_deadline, c->try_deadline));
+}
+
+/* The exchange is over (or became a tunnel): its deadlines no longer apply. */
+static void
+gw_conn_clear_deadlines(struct gw_conn *c)
+{
+    c->req_deadline = c->try_deadline = 0;
 }
 
 static void
@@ -158,6 +172,7 @@ gw_conn_local_done(struct gw_conn *c, bool cl)
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
     c->rule = NULL;
+    gw_conn_clear_deadlines(c);
     if (cl) {
         c->close_after = true;
         gw_conn_set_state(c, GW_C_CLOSING);
@@ -210,6 +225,8 @@ gw_conn_connect(struct gw_conn *c, bool pooled)
     struct gw_worker *w = c->w;
 
     c->ep = *gw_pick_endpoint(w, c->be);
+    /* Each attempt, a retry included, has its own timeouts.backendRequest. */
+    c->try_deadline = gw_deadline(ev_now(&w->loop), c->rule->timeouts.backend_ms);
     c->up = pooled ? gw_pool_take(w, &c->ep, c) : NULL;
     c->reused = c->up != NULL;
     if (c->up == NULL && (c->up = gw_upconn_open(w, &c->ep, c)) == NULL) {
@@ -220,11 +237,12 @@ gw_conn_connect(struct gw_conn *c, bool pooled)
     return 0;
 }
 
-/* Rewrites the head at the end of b (its last n bytes) with header modifier m. */
+/* Rewrites the head at the end of b (from *start) with header modifier m;
+ * *start is where it is afterwards. */
 static int
-gw_obuf_headers(struct gw_obuf *b, size_t start, const struct gw_header_mod *m)
+gw_obuf_headers(struct gw_obuf *b, size_t *start, const struct gw_header_mod *m)
 {
-    size_t n = b->len - start, extra = 2, out;
+    size_t n = b->len - *start, extra = 2, out;
     char *tmp;
 
     for (uint32_t i = 0; i < m->n_set; i++)
@@ -233,24 +251,38 @@ gw_obuf_headers(struct gw_obuf *b, size_t start, const struct gw_header_mod *m)
         extra += m->add[i].name_len + m->add[i].value_len + 4;
     if ((tmp = malloc(n)) == NULL)
         return -1;
-    memcpy(tmp, b->p + start, n);
-    b->len = start;
+    memcpy(tmp, b->p + *start, n);
+    b->len = *start;
     /* reserve may move the pending bytes: write at b->len, wherever it is. */
     if (gw_obuf_reserve(b, n + extra) != 0) {
         free(tmp);
         return -1;
     }
+    *start = b->len;
     out = gw_headers_apply(m, tmp, n, b->p + b->len, b->cap - b->len);
     free(tmp);
     b->len += out;
     return out > 0 ? 0 : -1;
 }
 
-/* The request-target after URLRewrite's path modifier, with the query. */
+/* The rule's header modifier, then the backendRef's (Envoy's order: a ref's
+ * filter sees, and may override, what the rule's did). */
 static int
-gw_conn_rewrite_target(struct gw_conn *c, char *out, size_t cap, size_t *len)
+gw_obuf_filter_head(struct gw_obuf *b, size_t start, const struct gw_header_mod *rule_mod,
+                    const struct gw_header_mod *backend_mod)
 {
-    const struct gw_rewrite *rw = c->rule->rewrite;
+    if (rule_mod != NULL && gw_obuf_headers(b, &start, rule_mod) != 0)
+        return -1;
+    if (backend_mod != NULL && gw_obuf_headers(b, &start, backend_mod) != 0)
+        return -1;
+    return 0;
+}
+
+/* The request-target after URLRewrite rw's path modifier, with the query. */
+static int
+gw_conn_rewrite_target(struct gw_conn *c, const struct gw_rewrite *rw, char *out, size_t cap,
+                       size_t *len)
+{
     const struct http_msg *m = &c->p.msg;
     const char *prefix = c->match < c->rule->n_matches ? c->rule->match_prefix[c->match] : NULL;
     const char *path = m->path.len ? c->cin + m->path.off : "/";
@@ -268,12 +300,26 @@ gw_conn_rewrite_target(struct gw_conn *c, char *out, size_t cap, size_t *len)
     return 0;
 }
 
+/* The URLRewrite that decides the hostname (path: the path modifier): the
+ * backendRef's when it sets one, else the rule's; NULL when neither does.
+ * Both apply to the request as received. */
+static const struct gw_rewrite *
+gw_conn_rewrite(const struct gw_conn *c, bool path)
+{
+    const struct gw_rewrite *v[2] = {c->be->filters.rewrite, c->rule->filters.rewrite};
+
+    for (int i = 0; i < 2; i++)
+        if (v[i] != NULL && (path ? v[i]->path_type != GW_PATHMOD_NONE : v[i]->hostname != NULL))
+            return v[i];
+    return NULL;
+}
+
 /* Host and target of the upstream request (URLRewrite, HTTP/1.0 without Host). */
 static int
 gw_conn_forward_fields(struct gw_conn *c, struct http_forward *f, char *host, size_t hcap,
                        char *target, size_t tcap)
 {
-    const struct gw_rewrite *rw = c->rule->rewrite;
+    const struct gw_rewrite *hrw = gw_conn_rewrite(c, false), *prw = gw_conn_rewrite(c, true);
 
     f->client_addr = c->peer;
     f->client_addr_len = strlen(c->peer);
@@ -283,12 +329,12 @@ gw_conn_forward_fields(struct gw_conn *c, struct http_forward *f, char *host, si
         f->host = host;
         f->host_len = (size_t)snprintf(host, hcap, "%s:%u", ip_format(&c->laddr, a), c->lport);
     }
-    if (rw != NULL && rw->hostname != NULL) {
-        f->host = rw->hostname;
-        f->host_len = strlen(rw->hostname);
+    if (hrw != NULL) {
+        f->host = hrw->hostname;
+        f->host_len = strlen(hrw->hostname);
     }
-    if (rw != NULL && rw->path_type != GW_PATHMOD_NONE) {
-        if (gw_conn_rewrite_target(c, target, tcap, &f->target_len) != 0)
+    if (prw != NULL) {
+        if (gw_conn_rewrite_target(c, prw, target, tcap, &f->target_len) != 0)
             return -1;
         f->target = target;
     }
@@ -312,9 +358,10 @@ gw_conn_serialize(struct gw_conn *c)
     }
     start = c->uout.len;
     c->uout.len += n;
-    if (n > 0 && c->rule->req_headers != NULL)
-        return gw_obuf_headers(&c->uout, start, c->rule->req_headers);
-    return n > 0 ? 0 : -1;
+    if (n == 0)
+        return -1;
+    return gw_obuf_filter_head(&c->uout, start, c->rule->filters.req_headers,
+                               c->be->filters.req_headers);
 }
 
 /* The redirect's port: given, else the scheme's, else the listener's. */
@@ -368,15 +415,19 @@ gw_conn_redirect(struct gw_conn *c, const struct gw_redirect *r)
     gw_conn_local_done(c, cl);
 }
 
-/* The rule is known: choose the backend, write the upstream head, connect. */
+/* The rule is known: choose the backend, write the upstream head, connect.
+ * A backendRef's RequestRedirect answers for it, unless the ref does not
+ * resolve (500, as for any request given to it). */
 static void
 gw_conn_forward(struct gw_conn *c, const struct gw_rule *rule)
 {
-    if (rule->redirect != NULL)
-        return gw_conn_redirect(c, rule->redirect);
+    if (rule->filters.redirect != NULL)
+        return gw_conn_redirect(c, rule->filters.redirect);
     c->be = gw_pick_backend(c->w, rule);
     if (c->be == NULL)
         return gw_conn_respond(c, 500, false);
+    if (c->be->filters.redirect != NULL && (c->be->n_eps > 0 || c->be->empty_status != 500))
+        return gw_conn_redirect(c, c->be->filters.redirect);
     if (c->be->n_eps == 0)
         return gw_conn_respond(c, c->be->empty_status, false);
     if (gw_conn_serialize(c) != 0)
@@ -418,6 +469,7 @@ gw_conn_route(struct gw_conn *c)
         return gw_conn_respond(c, 404, false);
     c->rule = &l->routes[res.route].rules[res.rule];
     c->match = res.match;
+    c->req_deadline = gw_deadline(c->req_start, c->rule->timeouts.request_ms);
     gw_conn_forward(c, c->rule);
 }
 
@@ -518,6 +570,7 @@ gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
     gw_snapshot_unref(c->snap);
     c->snap = NULL;
     c->rule = NULL;
+    gw_conn_clear_deadlines(c);
     if (c->close_after || !c->keep_alive) {
         c->close_after = true;
         gw_conn_set_state(c, GW_C_CLOSING);
@@ -566,8 +619,8 @@ gw_conn_resp_head(struct gw_conn *c)
     if (n == 0)
         return gw_conn_respond(c, 502, true);
     c->cout.len += n;
-    if (c->rule->resp_headers != NULL &&
-        gw_obuf_headers(&c->cout, c->cout.len - n, c->rule->resp_headers) != 0)
+    if (gw_obuf_filter_head(&c->cout, c->cout.len - n, c->rule->filters.resp_headers,
+                            c->be->filters.resp_headers) != 0)
         return gw_conn_respond(c, 502, true);
     if (c->out_framing == HTTP_BODY_TUNNEL)
         return gw_conn_start_tunnel(c);
@@ -595,6 +648,7 @@ gw_conn_tunnel(struct gw_conn *c)
 static void
 gw_conn_start_tunnel(struct gw_conn *c)
 {
+    gw_conn_clear_deadlines(c); /* the HTTP exchange is complete */
     c->ubody_off = c->rp.msg.head_len;
     gw_conn_set_state(c, GW_C_TUNNEL);
     gw_conn_tunnel(c);
@@ -752,7 +806,7 @@ gw_conn_upstream_failed(struct gw_conn *c, bool connecting)
 
     gw_upstream_drop(c);
     if (!again)
-        return gw_conn_respond(c, 502, false), gw_conn_arm(c);
+        return gw_conn_respond(c, 502, false), gw_conn_run(c);
     c->retried = true;
     if (!connecting) {
         /* The pooled connection was stale; the request has no body, and its
@@ -763,7 +817,7 @@ gw_conn_upstream_failed(struct gw_conn *c, bool connecting)
             return gw_conn_respond(c, 502, true), gw_conn_arm(c);
     }
     if (gw_conn_connect(c, false) != 0)
-        return gw_conn_respond(c, 502, false), gw_conn_arm(c);
+        return gw_conn_respond(c, 502, false), gw_conn_run(c);
     gw_conn_run(c);
 }
 
@@ -823,20 +877,38 @@ gw_conn_upstream_event(struct gw_conn *c, unsigned ev)
     gw_conn_run(c);
 }
 
+/* A timeouts.request or backendRequest deadline passed. Before the response
+ * head went out: 504, and the upstream connection is closed (it may still
+ * answer: it cannot be reused). After: the response cannot be completed, so
+ * both connections are closed. */
+static void
+gw_conn_deadline_expired(struct gw_conn *c)
+{
+    log_debug("gateway", "client %s: %s timeout", c->peer,
+              gw_deadline_passed(ev_now(&c->w->loop), c->req_deadline) ? "request"
+                                                                       : "backendRequest");
+    if (c->st == GW_C_RESP_BODY)
+        return gw_conn_abort(c);
+    gw_conn_respond(c, 504, false);
+    gw_conn_run(c); /* a pipelined request may be waiting */
+}
+
 static void
 gw_conn_on_timer(struct ev_loop *loop, struct ev_timer *t)
 {
     struct gw_conn *c = t->data;
+    uint64_t now = ev_now(loop);
 
-    (void)loop;
+    if (gw_deadline_passed(now, c->req_deadline) || gw_deadline_passed(now, c->try_deadline))
+        return gw_conn_deadline_expired(c);
     switch (c->st) {
     case GW_C_CONNECT:
         gw_eject(c->w, &c->ep);
         gw_conn_respond(c, 504, false);
-        return gw_conn_arm(c);
+        return gw_conn_run(c);
     case GW_C_RESP_HEAD:
         gw_conn_respond(c, 504, false);
-        return gw_conn_arm(c);
+        return gw_conn_run(c);
     case GW_C_HEAD:
         if (c->cin_len > 0) {
             c->keep_alive = false;

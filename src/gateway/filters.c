@@ -1,7 +1,8 @@
 /*
- * HTTPRoute filters applied by the workers: header modifiers on serialized
- * heads (the proxy's own output, so field lines are well formed) and path
- * modifiers for URLRewrite and RequestRedirect.
+ * What an HTTPRoute rule asks the workers to do to a request: header
+ * modifiers on serialized heads (the proxy's own output, so field lines are
+ * well formed), path modifiers for URLRewrite and RequestRedirect, and the
+ * arithmetic of the rule's timeouts.
  */
 #include <string.h>
 #include <strings.h>
@@ -98,4 +99,45 @@ gw_path_modify(enum gw_path_mod type, const char *value, const char *prefix, con
         return 0;
     out[o] = '\0';
     return o;
+}
+
+/* ---- timeouts -------------------------------------------------------------- */
+
+#define GW_NS_PER_MS 1000000u
+
+uint64_t
+gw_deadline(uint64_t start_ns, uint32_t ms)
+{
+    return ms == 0 ? 0 : start_ns + (uint64_t)ms * GW_NS_PER_MS;
+}
+
+bool
+gw_deadline_passed(uint64_t now_ns, uint64_t d)
+{
+    return d != 0 && now_ns >= d;
+}
+
+static uint64_t
+gw_cut(uint64_t now_ns, uint64_t limit_ms, uint64_t d)
+{
+    uint64_t left;
+
+    if (d == 0)
+        return limit_ms;
+    if (d <= now_ns)
+        return 0;
+    left = (d - now_ns + GW_NS_PER_MS - 1) / GW_NS_PER_MS;
+    return left < limit_ms ? left : limit_ms;
+}
+
+uint64_t
+gw_timer_ms(uint64_t now_ns, uint64_t limit_ms, uint64_t deadline_a, uint64_t deadline_b)
+{
+    return gw_cut(now_ns, gw_cut(now_ns, limit_ms, deadline_a), deadline_b);
+}
+
+uint32_t
+gw_head_wait_ms(const struct gw_timeouts *t, uint32_t upstream_ms, uint32_t idle_ms)
+{
+    return t == NULL || !t->has_timeouts ? upstream_ms : idle_ms;
 }

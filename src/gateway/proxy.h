@@ -28,17 +28,6 @@ struct gw_endpoint {
     socklen_t len;
 };
 
-/*
- * One weighted backendRef. n_eps == 0: every request given to it is answered
- * with empty_status (500 when the ref does not resolve, 503 when the Service
- * has no ready endpoint).
- */
-struct gw_backend {
-    uint32_t weight;
-    uint16_t empty_status;
-    struct gw_endpoint *eps;
-    uint32_t n_eps;
-};
 
 /* A header field of a filter. Names are matched case-insensitively. */
 struct gw_header {
@@ -78,23 +67,76 @@ struct gw_rewrite {
     const char *path;
 };
 
+/* The filters of a rule or of one backendRef; NULL: not given. */
+struct gw_filters {
+    const struct gw_header_mod *req_headers;
+    const struct gw_header_mod *resp_headers;
+    const struct gw_redirect *redirect;
+    const struct gw_rewrite *rewrite;
+};
+
+/*
+ * One weighted backendRef and its own filters (applied after the rule's, only
+ * to requests given to this ref). n_eps == 0: every request given to it is
+ * answered with empty_status (500 when the ref does not resolve, 503 when the
+ * Service has no ready endpoint).
+ */
+struct gw_backend {
+    uint32_t weight;
+    uint16_t empty_status;
+    struct gw_endpoint *eps;
+    uint32_t n_eps;
+    struct gw_filters filters;
+};
+
+/*
+ * HTTPRoute rule timeouts. has_timeouts false: the rule sets none and the
+ * proxy's upstream timeout bounds the wait for each response head. Else
+ * request_ms bounds the whole exchange from the request's first byte to the
+ * response's last, and backend_ms each attempt (connect, request, response);
+ * 0 disables either.
+ */
+struct gw_timeouts {
+    bool has_timeouts;
+    uint32_t request_ms;
+    uint32_t backend_ms;
+};
+
 /*
  * A rule: its backends (total_weight 0: none, or all weights 0, answers
- * 500) and filters. match_prefix[i] is match i's PathPrefix value (NULL for
- * other path types), what ReplacePrefixMatch replaces.
+ * 500), filters and timeouts. match_prefix[i] is match i's PathPrefix value
+ * (NULL for other path types), what ReplacePrefixMatch replaces.
  */
 struct gw_rule {
     struct gw_backend *backends;
     uint32_t n_backends;
     uint32_t total_weight;
-    const struct gw_header_mod *req_headers;
-    const struct gw_header_mod *resp_headers;
-    const struct gw_redirect *redirect;
-    const struct gw_rewrite *rewrite;
+    struct gw_filters filters;
     const char **match_prefix;
     uint32_t n_matches;
-    uint32_t timeout_ms; /* the rule's backendRequest (else request) timeout; 0: default */
+    struct gw_timeouts timeouts;
 };
+
+/* An absolute deadline (monotonic ns) ms after start_ns; 0 (none) when ms is 0. */
+uint64_t gw_deadline(uint64_t start_ns, uint32_t ms);
+
+/*
+ * The timer to arm (ms) at now_ns: limit_ms, the state's own limit, cut
+ * short by the nearer of two deadlines (0: none). A deadline already passed
+ * gives 0; a partial millisecond is rounded up, so that the timer never
+ * fires before the deadline.
+ */
+uint64_t gw_timer_ms(uint64_t now_ns, uint64_t limit_ms, uint64_t deadline_a, uint64_t deadline_b);
+
+/* Whether deadline d (0: none) has been reached at now_ns. */
+bool gw_deadline_passed(uint64_t now_ns, uint64_t d);
+
+/*
+ * How long (ms) the proxy waits for a response head, deadlines aside: the
+ * upstream timeout when the rule sets no timeouts, else the idle timeout
+ * (its deadlines bound the wait; with both "0s" only inactivity does).
+ */
+uint32_t gw_head_wait_ms(const struct gw_timeouts *t, uint32_t upstream_ms, uint32_t idle_ms);
 
 /*
  * Applies m to a serialized head in[0..len) (start line, field lines, empty

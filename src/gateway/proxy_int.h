@@ -133,6 +133,9 @@ struct gw_conn {
     const struct gw_backend *be;
     struct gw_endpoint ep;
     bool reused, retried;
+    /* The rule's timeouts (monotonic ns; 0: none): the request's first
+     * byte, the whole exchange's deadline, the current attempt's. */
+    uint64_t req_start, req_deadline, try_deadline;
     struct gw_obuf cout, uout;
     struct http_field fields[GW_FIELDS];
     struct http_field rfields[GW_FIELDS];

@@ -217,7 +217,9 @@ rt_gw_service_port(const struct mf_object *svc, int64_t port)
     return NULL;
 }
 
-/* Resolves one backendRef: 500 when it names nothing we can serve (another
+static int rt_gw_filters(struct arena *a, const struct mf_list *filters, struct gw_filters *g);
+
+/* Resolves one backendRef (and takes its filters): 500 when it names nothing we can serve (another
  * kind, a missing Service or port, another namespace unless the plan found
  * every ref of the route permitted), 503 when the Service has no ready
  * endpoint. */
@@ -232,6 +234,8 @@ rt_gw_backend(struct rt_gw_build *b, const struct plan_route *pr,
 
     out->weight = r->weight.set ? (uint32_t)r->weight.v : MF_GW_DEFAULT_WEIGHT;
     out->empty_status = 500;
+    if (rt_gw_filters(&b->snap->arena, &r->filters, &out->filters) != 0)
+        return -1;
     if (!rt_str_default(&r->group, "") || !rt_str_default(&r->kind, "Service") ||
         r->name.v == NULL ||
         (r->namespace.v != NULL && strcmp(r->namespace.v, pr->ns) != 0 && !pr->refs_resolved))
@@ -313,13 +317,14 @@ rt_gw_path_mod(struct arena *a, const struct mf_http_path_modifier *pm, enum gw_
     }
 }
 
-/* The rule's filters the workers apply; others (RequestMirror, ExtensionRef,
- * CORS, ExternalAuth) are not implemented and are ignored. */
+/* The filters of a rule or a backendRef the workers apply; others
+ * (RequestMirror, ExtensionRef, CORS, ExternalAuth) are not implemented and
+ * are ignored. */
 static int
-rt_gw_filters(struct arena *a, const struct mf_http_rule *r, struct gw_rule *g)
+rt_gw_filters(struct arena *a, const struct mf_list *filters, struct gw_filters *g)
 {
-    for (uint32_t i = 0; i < r->filters.n; i++) {
-        const struct mf_http_filter *f = MF_LIST_AT(r->filters, struct mf_http_filter, i);
+    for (uint32_t i = 0; i < filters->n; i++) {
+        const struct mf_http_filter *f = MF_LIST_AT(*filters, struct mf_http_filter, i);
 
         if (f->request_header_modifier && !g->req_headers &&
             (g->req_headers = rt_gw_header_mod(a, f->request_header_modifier)) == NULL)
@@ -370,6 +375,26 @@ rt_gw_match_prefixes(struct arena *a, const struct mf_http_rule *r, struct gw_ru
     return 0;
 }
 
+/* A duration in ms as the workers keep it: absent or invalid (-1) is 0 (none),
+ * longer than 49 days is 49 days (a GEP-2257 duration can say 400,000 h). */
+static uint32_t
+rt_gw_ms(int64_t ms)
+{
+    return ms <= 0 ? 0 : ms > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/* The rule's timeouts. A rule that sets either field, even to "0s",
+ * replaces the proxy's default upstream timeout. */
+static void
+rt_gw_timeouts(const struct mf_http_timeouts *t, struct gw_timeouts *out)
+{
+    if (t == NULL || (t->request_ms < 0 && t->backend_request_ms < 0))
+        return;
+    out->has_timeouts = true;
+    out->request_ms = rt_gw_ms(t->request_ms);
+    out->backend_ms = rt_gw_ms(t->backend_request_ms);
+}
+
 /* ---- listeners and ports ----------------------------------------------------- */
 
 static int
@@ -391,13 +416,8 @@ rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, const struct plan_
         if (g->backends == NULL)
             return -1;
         g->n_backends = r->backend_refs.n;
-        /* The whole-request timeout is approximated by the wait for the
-         * response head; backendRequest, when given, is exactly that. */
-        if (r->timeouts != NULL && r->timeouts->backend_request_ms > 0)
-            g->timeout_ms = (uint32_t)r->timeouts->backend_request_ms;
-        else if (r->timeouts != NULL && r->timeouts->request_ms > 0)
-            g->timeout_ms = (uint32_t)r->timeouts->request_ms;
-        if (rt_gw_filters(&b->snap->arena, r, g) != 0 ||
+        rt_gw_timeouts(r->timeouts, &g->timeouts);
+        if (rt_gw_filters(&b->snap->arena, &r->filters, &g->filters) != 0 ||
             rt_gw_match_prefixes(&b->snap->arena, r, g) != 0)
             return -1;
         for (uint32_t j = 0; j < r->backend_refs.n; j++) {

@@ -827,3 +827,306 @@ def test_out_of_descriptors_pauses_accept(mg, backends, tmp_path):
         assert "pausing for 100 ms" in g.logs()
     finally:
         g.stop()
+
+
+# ---- backendRef filters and rule timeouts --------------------------------------
+# A second gateway (fixture gwx): the manifests above plus the routes below,
+# loaded by a SIGHUP, and a backend T that can answer late (?delay=MS, like
+# the conformance echo server) or send its body slowly (/drip).
+
+class TimedHandler(Handler):
+    def answer(self):
+        url = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        if url.path.endswith("/drip"):
+            return self.drip()
+        if "delay" in q:
+            time.sleep(int(q["delay"][0]) / 1000)
+        super().answer()
+
+    def drip(self):
+        """A head at once, then ten 1-byte parts 300 ms apart; records
+        whether the proxy closed the connection before the end."""
+        self.read_body()
+        self.send_response(200)
+        self.send_header("Content-Length", "10")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for _ in range(10):
+                time.sleep(0.3)
+                self.wfile.write(b"x")
+                self.wfile.flush()
+        except OSError:
+            self.server.drips_cut += 1
+        self.close_connection = True
+
+    do_GET = do_POST = answer
+
+
+class TimedServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    drips_cut = 0
+
+    def handle_error(self, request, client_address):
+        pass  # the proxy closing a connection it gave up on is expected here
+
+
+EXTRA_ROUTES = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: extra, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - matches: [{path: {value: /bf/hdr}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: X-Order, value: rule}]
+        add: [{name: X-Rule, value: r1}]
+    backendRefs:
+    - name: svc-a
+      port: 80
+      filters:
+      - type: RequestHeaderModifier
+        requestHeaderModifier:
+          set: [{name: X-Set, value: s1}, {name: X-Order, value: backend}]
+          add: [{name: X-Add, value: a1}]
+          remove: [X-Remove]
+      - type: ResponseHeaderModifier
+        responseHeaderModifier:
+          set: [{name: X-Served-By, value: ref-a}]
+          remove: [Content-Type]
+  - matches: [{path: {value: /bf/weights}}]
+    backendRefs:
+    - name: svc-a
+      port: 80
+      filters:
+      - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Backend, value: A}]}}
+    - name: svc-b
+      port: 80
+      filters:
+      - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Backend, value: B}]}}
+  - matches: [{path: {value: /bf/redirect-full}}]
+    backendRefs:
+    - name: svc-a
+      port: 80
+      filters:
+      - type: RequestRedirect
+        requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /full}, statusCode: 301}
+  - matches: [{path: {value: /bf/redirect-prefix}}]
+    backendRefs:
+    - name: svc-a
+      port: 80
+      filters:
+      - type: RequestRedirect
+        requestRedirect:
+          hostname: example.org
+          path: {type: ReplacePrefixMatch, replacePrefixMatch: /replacement}
+  - matches: [{path: {value: /bf/redirect-half}}]
+    backendRefs:
+    - name: svc-a
+      port: 80
+      filters:
+      - {type: RequestRedirect, requestRedirect: {hostname: example.org}}
+    - {name: svc-b, port: 80}
+  - matches: [{path: {value: /bf/rewrite}}]
+    filters:
+    - {type: URLRewrite, urlRewrite: {hostname: rule.example}}
+    backendRefs:
+    - name: svc-a
+      port: 80
+      weight: 1
+      filters:
+      - type: URLRewrite
+        urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /to-a}}
+    - name: svc-b
+      port: 80
+      weight: 1
+      filters:
+      - {type: URLRewrite, urlRewrite: {hostname: b.example}}
+  - matches: [{path: {value: /to/req}}]
+    timeouts: {request: 500ms}
+    backendRefs: [{name: svc-t, port: 80}]
+  - matches: [{path: {value: /to/req0}}]
+    timeouts: {request: 0s}
+    backendRefs: [{name: svc-t, port: 80}]
+  - matches: [{path: {value: /to/default}}]
+    backendRefs: [{name: svc-t, port: 80}]
+  - matches: [{path: {value: /to/be}}]
+    timeouts: {backendRequest: 500ms}
+    backendRefs: [{name: svc-t, port: 80}]
+  - matches: [{path: {value: /to/be0}}]
+    timeouts: {backendRequest: 0s}
+    backendRefs: [{name: svc-t, port: 80}]
+  - matches: [{path: {value: /to/both}}]
+    timeouts: {request: 10s, backendRequest: 500ms}
+    backendRefs: [{name: svc-t, port: 80}]
+  - matches: [{path: {value: /to/drip}}]
+    timeouts: {request: 1s}
+    backendRefs: [{name: svc-t, port: 80}]
+"""
+
+
+@pytest.fixture(scope="module")
+def timed_backend():
+    server = TimedServer(("127.0.0.24", 0), TimedHandler)
+    server.name = "T"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def gwx(mg, backends, timed_backend, tmp_path_factory):
+    """The upstream timeout is 800 ms here: rules without timeouts keep it."""
+    g = Gateway(mg.binary, tmp_path_factory.mktemp("gwx"), *backends,
+                env={"METALGATE_GW_UPSTREAM_TIMEOUT_MS": "800"})
+    t = timed_backend
+    g.file.write_text(manifests(g.port, *backends) + "---\n" + EXTRA_ROUTES + "---\n" +
+                      service_yaml("svc-t") + "---\n" +
+                      slice_yaml("t", "svc-t", t.server_address[0], t.server_address[1]))
+    g.proc.send_signal(signal.SIGHUP)
+    deadline, code = time.monotonic() + 10, 0
+    while code != 200 and time.monotonic() < deadline:
+        code = g.curl("/to/req")[0]
+        time.sleep(0.05)
+    assert code == 200, g.logs()
+    yield g
+    g.stop()
+
+
+def test_backend_request_header_modifier(gwx):
+    code, body = gwx.curl("/bf/hdr", "-H", "X-Set: client", "-H", "X-Add: c1", "-H",
+                          "X-Remove: gone", "-H", "X-Order: client")
+    assert code == 200, body
+    doc = json.loads(body)
+    assert header_values(doc, "x-set") == ["s1"]
+    assert header_values(doc, "x-add") == ["c1", "a1"]
+    assert header_values(doc, "x-remove") == []
+    # The rule's filter runs first, the backendRef's after it.
+    assert header_values(doc, "x-rule") == ["r1"]
+    assert header_values(doc, "x-order") == ["backend"]
+    r = subprocess.run(["curl", "-si", "-m", "10", gwx.url("/bf/hdr")], capture_output=True,
+                       timeout=30, text=True)
+    head = r.stdout.split("\r\n\r\n")[0].lower()
+    assert head.startswith("http/1.1 200") and "x-served-by: ref-a" in head, head
+    assert "content-type" not in head
+
+
+def test_header_modifier_backend_weights(gwx):
+    n = 100
+    r = subprocess.run(["curl", "-s", "-m", "30"] + [gwx.url("/bf/weights")] * n,
+                       capture_output=True, timeout=60, text=True)
+    docs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(docs) == n
+    for doc in docs:
+        assert header_values(doc, "backend") == [doc["name"]], doc
+    # Equal weights: both serve (all 100 on one side has probability 2^-99).
+    assert {doc["name"] for doc in docs} == {"A", "B"}
+
+
+def test_backend_request_redirect(gwx):
+    assert location(gwx, "/bf/redirect-full/x?q=1", host="www.example") == (
+        301, f"http://www.example:{gwx.port}/full?q=1")
+    assert location(gwx, "/bf/redirect-prefix/lemon", host="www.example") == (
+        302, f"http://example.org:{gwx.port}/replacement/lemon")
+    # Only requests given to the ref with the filter are redirected.
+    seen = set()
+    for _ in range(20):
+        code, body = gwx.curl("/bf/redirect-half")
+        assert code in (200, 302), (code, body)
+        if code == 200:
+            assert json.loads(body)["name"] == "B"
+        seen.add(code)
+    assert seen == {200, 302}
+
+
+def test_backend_url_rewrite(gwx):
+    """A ref's URLRewrite part replaces the rule's, the rest of the rule's stays."""
+    seen = {}
+    for _ in range(20):
+        doc = json.loads(gwx.curl("/bf/rewrite/x?q=1")[1])
+        seen[doc["name"]] = (doc["host"], doc["path"])
+    assert seen == {"A": ("rule.example", "/to-a/x?q=1"), "B": ("b.example", "/bf/rewrite/x?q=1")}
+
+
+def pipelined(gw, *targets):
+    """Sends every request at once on one connection (the last asks to close)
+    and returns what came back."""
+    reqs = b"".join(b"GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n" %
+                    (t.encode(), b"Connection: close\r\n" if i == len(targets) - 1 else b"")
+                    for i, t in enumerate(targets))
+    with socket.create_connection((GW_ADDR, gw.port), timeout=10) as s:
+        s.sendall(reqs)
+        return read_all(s)
+
+
+def test_timeout_request(gwx):
+    assert gwx.curl("/to/req")[0] == 200
+    assert gwx.curl("/to/req?delay=1000")[0] == 504
+    # "0s" disables it, and the proxy's upstream timeout (800 ms here) with it.
+    assert gwx.curl("/to/req0?delay=1000")[0] == 200
+    assert gwx.curl("/to/default?delay=1000")[0] == 504
+    # A late answer and the next pipelined request: each has its own deadline.
+    data = pipelined(gwx, "/to/req?delay=1000", "/to/req")
+    assert data.startswith(b"HTTP/1.1 504"), data
+    assert data.count(b"HTTP/1.1 200") == 1 and b'"name": "T"' in data, data
+    # The request body's upload counts: half a body, then nothing.
+    with socket.create_connection((GW_ADDR, gwx.port), timeout=10) as s:
+        s.sendall(b"POST /to/req HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")
+        data = read_all(s)
+    assert data.startswith(b"HTTP/1.1 504"), data
+    assert b"connection: close" in data.lower()
+    # So does reading the head: the clock starts at the request's first byte.
+    with socket.create_connection((GW_ADDR, gwx.port), timeout=10) as s:
+        s.sendall(b"GET /to/req HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.7)
+        s.sendall(b"Connection: close\r\n\r\n")
+        data = read_all(s)
+    assert data.startswith(b"HTTP/1.1 504"), data
+
+
+def test_timeout_backend_request(gwx):
+    assert gwx.curl("/to/be")[0] == 200
+    assert gwx.curl("/to/be?delay=1000")[0] == 504
+    assert gwx.curl("/to/be0?delay=1000")[0] == 200
+    # backendRequest shorter than request: the attempt's deadline answers.
+    assert gwx.curl("/to/both?delay=1000")[0] == 504
+    # On one client connection (one worker, one pool): the upstream connection
+    # that timed out is closed, not pooled; the client connection is kept.
+    conn = http.client.HTTPConnection(GW_ADDR, gwx.port, timeout=10)
+    try:
+        statuses, ports = [], []
+        for path in ("/to/be", "/to/be?delay=1000", "/to/be"):
+            conn.request("GET", path)
+            r = conn.getresponse()
+            body = r.read()
+            statuses.append(r.status)
+            if r.status == 200:
+                ports.append(json.loads(body)["port"])
+        sock = conn.sock
+        conn.request("GET", "/to/be")
+        conn.getresponse().read()
+        assert conn.sock is sock
+    finally:
+        conn.close()
+    assert statuses == [200, 504, 200]
+    assert ports[0] != ports[1], "the timed-out upstream connection was reused"
+
+
+def test_timeout_after_head_closes(gwx, timed_backend):
+    cut = timed_backend.drips_cut
+    with socket.create_connection((GW_ADDR, gwx.port), timeout=10) as s:
+        s.sendall(b"GET /to/drip HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = read_all(s)  # returns at EOF: the proxy closed the connection
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"content-length: 10" in head.lower(), data
+    assert len(body) < 10, data
+    # The upstream connection was closed too: the backend's writes fail.
+    deadline = time.monotonic() + 10
+    while timed_backend.drips_cut == cut and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert timed_backend.drips_cut == cut + 1

@@ -1,8 +1,8 @@
 /*
  * Unit tests of the data plane's pure parts (gateway/proxy.h): header and
  * path modifiers of HTTPRoute filters, snapshot reference counting and port
- * lookup, endpoint addresses. The workers themselves are tested end to end
- * by tests/system/test_gateway.py.
+ * lookup, endpoint addresses, timeout deadlines. The workers themselves are
+ * tested end to end by tests/system/test_gateway.py.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -131,13 +131,70 @@ endpoint_addresses(void **state)
     assert_string_equal(text, "::1");
 }
 
+#define MS 1000000ull /* ns */
+
+static void
+deadlines(void **state)
+{
+    (void)state;
+    assert_int_equal(gw_deadline(5 * MS, 0), 0); /* "0s": no deadline */
+    assert_int_equal(gw_deadline(5 * MS, 500), 505 * MS);
+    assert_int_equal(gw_deadline(1, UINT32_MAX), 1 + UINT32_MAX * MS);
+    assert_false(gw_deadline_passed(1000 * MS, 0));
+    assert_false(gw_deadline_passed(504 * MS, 505 * MS));
+    assert_true(gw_deadline_passed(505 * MS, 505 * MS));
+    assert_true(gw_deadline_passed(600 * MS, 505 * MS));
+}
+
+static void
+timer_cut_by_deadlines(void **state)
+{
+    uint64_t now = 100 * MS;
+
+    (void)state;
+    /* No deadline: the state's own limit. */
+    assert_int_equal(gw_timer_ms(now, 30000, 0, 0), 30000);
+    /* The nearer deadline wins, whichever argument carries it. */
+    assert_int_equal(gw_timer_ms(now, 30000, now + 500 * MS, now + 200 * MS), 200);
+    assert_int_equal(gw_timer_ms(now, 30000, now + 200 * MS, now + 500 * MS), 200);
+    assert_int_equal(gw_timer_ms(now, 30000, 0, now + 500 * MS), 500);
+    /* A limit shorter than the deadlines stays. */
+    assert_int_equal(gw_timer_ms(now, 100, now + 500 * MS, 0), 100);
+    /* Rounded up: the timer must not fire before the deadline. */
+    assert_int_equal(gw_timer_ms(now, 30000, now + 1, 0), 1);
+    assert_int_equal(gw_timer_ms(now, 30000, now + 1500 * MS + 1, 0), 1501);
+    /* Passed: fire at once. */
+    assert_int_equal(gw_timer_ms(now, 30000, now, 0), 0);
+    assert_int_equal(gw_timer_ms(now, 30000, 0, now - 1), 0);
+}
+
+static void
+head_wait(void **state)
+{
+    struct gw_timeouts none = {0}, set = {true, 500, 0}, off = {true, 0, 0};
+
+    (void)state;
+    /* A rule without timeouts keeps the proxy's upstream timeout. */
+    assert_int_equal(gw_head_wait_ms(NULL, 30000, 60000), 30000);
+    assert_int_equal(gw_head_wait_ms(&none, 30000, 60000), 30000);
+    /* With timeouts its deadlines bound the wait; with "0s" only inactivity does. */
+    assert_int_equal(gw_head_wait_ms(&set, 30000, 60000), 60000);
+    assert_int_equal(gw_head_wait_ms(&off, 30000, 60000), 60000);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(headers_set_add_remove),  cmocka_unit_test(headers_too_small),
-        cmocka_unit_test(path_modifiers),          cmocka_unit_test(path_too_small),
-        cmocka_unit_test(snapshot_refs_and_ports), cmocka_unit_test(endpoint_addresses),
+        cmocka_unit_test(headers_set_add_remove),
+        cmocka_unit_test(headers_too_small),
+        cmocka_unit_test(path_modifiers),
+        cmocka_unit_test(path_too_small),
+        cmocka_unit_test(snapshot_refs_and_ports),
+        cmocka_unit_test(endpoint_addresses),
+        cmocka_unit_test(deadlines),
+        cmocka_unit_test(timer_cut_by_deadlines),
+        cmocka_unit_test(head_wait),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
