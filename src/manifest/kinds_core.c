@@ -13,10 +13,10 @@
  * warning, not the API server's error, because on a plain Linux machine a
  * backend on the loopback of every node is a meaningful setup.
  *
- * The kinds' validate hooks need metadata (names, labels, annotations), which
- * load.c decodes into struct mf_object but does not pass to them; each kind
- * therefore keeps the raw metadata node and reads it again with a scratch
- * diagnostics list (mf_core_read_meta), so nothing is reported twice.
+ * The kinds' validate hooks need metadata (names, labels, annotations):
+ * mf_core_read_meta takes what load.c decoded (ctx->meta), and reads the
+ * raw metadata node again with a scratch diagnostics list only when a hook
+ * runs without it, so nothing is reported twice.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +63,13 @@ mf_core_read_meta(struct mf_ctx *ctx, const struct mf_raw *raw, struct mf_core_m
     struct mf_ctx c = *ctx;
 
     memset(out, 0, sizeof(*out));
+    if (ctx->meta != NULL) { /* decoded by load.c already: no second pass */
+        out->pos = ctx->meta->pos;
+        out->name = ctx->meta->name;
+        out->labels = ctx->meta->labels;
+        out->annotations = ctx->meta->annotations;
+        return;
+    }
     if (raw->node == NULL)
         return;
     mf_diags_init(&scratch);

@@ -97,11 +97,17 @@ mf_classify(const struct ynode *n)
     }
     if (!n->plain)
         return MF_SC_STR;
-    if (n->len == 0 || (n->len == 1 && n->text[0] == '~') ||
-        mf_word_in(n->text, n->len, (const char *const[]){"null", "Null", "NULL", NULL}))
+    if (n->len == 0 || (n->len == 1 && n->text[0] == '~'))
         return MF_SC_NULL;
-    if (mf_word_in(n->text, n->len, mf_true_words) || mf_word_in(n->text, n->len, mf_false_words))
-        return MF_SC_BOOL;
+    /* Every null and boolean spelling has 2 to 5 characters: most scalars
+     * (names, addresses) skip the word lists. */
+    if (n->len <= 5) {
+        if (mf_word_in(n->text, n->len, (const char *const[]){"null", "Null", "NULL", NULL}))
+            return MF_SC_NULL;
+        if (mf_word_in(n->text, n->len, mf_true_words) ||
+            mf_word_in(n->text, n->len, mf_false_words))
+            return MF_SC_BOOL;
+    }
     if (mf_is_int_text(n->text, n->len))
         return MF_SC_INT;
     if (mf_is_float_text(n->text, n->len))
