@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -25,6 +26,10 @@ gw_proxy_opts_default(struct gw_proxy_opts *o)
     o->idle_timeout_ms = 60000;
     o->connect_timeout_ms = 5000;
     o->upstream_timeout_ms = 30000;
+    o->max_header_bytes = 32768;
+    o->max_headers = GW_HEADERS_MAX;
+    o->max_body_bytes = 0;
+    o->access_log_fd = -1;
 }
 
 /* ---- listening sockets ---------------------------------------------------- */
@@ -214,6 +219,11 @@ gw_worker_init(struct gw_proxy *p, struct gw_worker *w, unsigned index)
     atomic_init(&w->pending, NULL);
     atomic_init(&w->stop, false);
     http_limits_default(&w->lim);
+    w->lim.head_max = p->o.max_header_bytes;
+    if (w->lim.line_max > w->lim.head_max)
+        w->lim.line_max = w->lim.head_max;
+    w->lim.fields_max = (uint16_t)p->o.max_headers;
+    w->lim.body_max = p->o.max_body_bytes;
     w->rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)index + 1) * 0xBF58476D1CE4E5B9ull ^
              (uint64_t)time(NULL);
     w->scratch = gw_scratch_new();
@@ -240,13 +250,9 @@ gw_worker_wake(struct gw_worker *w)
 static unsigned
 gw_default_workers(void)
 {
-    const char *env = getenv("METALGATE_WORKERS");
-    long n;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-    if (env != NULL && (n = strtol(env, NULL, 10)) > 0 && n <= 256)
-        return (unsigned)n;
-    n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 && n <= 256 ? (unsigned)n : 1;
+    return n > 0 && n <= GW_WORKERS_MAX ? (unsigned)n : 1;
 }
 
 struct gw_proxy *
@@ -260,8 +266,12 @@ gw_proxy_start(const struct gw_proxy_opts *o)
     p->o = *o;
     n = o->workers ? o->workers : gw_default_workers();
     p->w = calloc(n, sizeof(*p->w));
-    if (p->w == NULL) {
+    p->stats = gw_stats_new(n);
+    if (p->w == NULL || p->stats == NULL) {
+        gw_stats_free(p->stats);
+        free(p->w);
         free(p);
+        errno = ENOMEM;
         return NULL;
     }
     for (unsigned i = 0; i < n; i++) {
@@ -281,9 +291,56 @@ gw_proxy_start(const struct gw_proxy_opts *o)
     return p;
 }
 
+/* "ns/gateway/listener" -> gateway "ns/gateway", listener "listener". */
+static uint32_t
+gw_listener_slot(struct gw_stats *st, const char *name, const char *route)
+{
+    const char *slash = strrchr(name, '/');
+    char gateway[640];
+
+    if (slash == NULL)
+        return gw_stats_slot(st, "", name, route);
+    snprintf(gateway, sizeof(gateway), "%.*s", (int)(slash - name), name);
+    return gw_stats_slot(st, gateway, slash + 1, route);
+}
+
+/* Binds s's routes, listeners and ports to their statistics slots and sets
+ * the access log flags of the ports and the snapshot. */
+static void
+gw_proxy_bind(struct gw_proxy *p, struct gw_snapshot *s)
+{
+    s->access_log = false;
+    for (size_t i = 0; i < s->n_ports; i++) {
+        struct gw_port *port = &s->ports[i];
+
+        port->access_log = false;
+        port->stats_slot = GW_STATS_NONE;
+        for (uint32_t j = 0; j < port->n_listeners; j++) {
+            struct gw_listener *l = &port->listeners[j];
+
+            port->access_log |= l->access_log;
+            l->stats_slot = gw_listener_slot(p->stats, l->name, "");
+            for (uint32_t k = 0; k < l->n_routes; k++)
+                l->routes[k].stats_slot = gw_listener_slot(
+                    p->stats, l->name, l->routes[k].name ? l->routes[k].name : "");
+            if (j == 0) {
+                /* No listener took it: the port's first Gateway, listener "". */
+                const char *slash = strrchr(l->name, '/');
+                char gateway[640];
+
+                snprintf(gateway, sizeof(gateway), "%.*s",
+                         slash ? (int)(slash - l->name) : 0, l->name);
+                port->stats_slot = gw_stats_slot(p->stats, gateway, "", "");
+            }
+        }
+        s->access_log |= port->access_log;
+    }
+}
+
 void
 gw_proxy_publish(struct gw_proxy *p, struct gw_snapshot *s)
 {
+    gw_proxy_bind(p, s);
     for (unsigned i = 0; i < p->n; i++) {
         struct gw_worker *w = &p->w[i];
 
@@ -311,6 +368,7 @@ gw_proxy_stop(struct gw_proxy *p)
         ev_loop_close(&w->loop);
     }
     free(p->w);
+    gw_stats_free(p->stats);
     free(p);
 }
 
@@ -318,4 +376,11 @@ unsigned
 gw_proxy_workers(const struct gw_proxy *p)
 {
     return p ? p->n : 0;
+}
+
+void
+gw_proxy_metrics(const struct gw_proxy *p, FILE *out)
+{
+    if (p != NULL)
+        gw_stats_render(p->stats, out);
 }
