@@ -20,42 +20,42 @@ cli_run_help(void)
     struct gw_proxy_opts d;
 
     gw_proxy_opts_default(&d);
-    printf("Usage: metalgate run -f PATH [-f PATH...] --node NAME [OPTIONS]\n"
-           "\n"
-           "Runs the daemon: loads the manifests, allocates addresses, announces them and\n"
-           "serves the admin endpoint and the Gateways. Reloads on SIGHUP, on POST /reload\n"
-           "and when a manifest file changes; a reload with invalid manifests keeps the\n"
-           "running configuration. SIGTERM or SIGINT stops it.\n"
-           "\n"
-           "Options:\n"
-           "  -f, --file PATH             manifest file or directory (repeatable)\n"
-           "      --node NAME             this node (its Node manifest gives labels)\n"
-           "      --state DIR             allocation state directory (sticky addresses)\n"
-           "      --admin ADDR:PORT       admin endpoint (default 127.0.0.1:9901)\n"
-           "      --metallb-namespace NS  namespace of MetalLB objects (default metallb-system)\n"
-           "      --log-level LEVEL       debug, info, warn or error (default info)\n"
-           "  -h, --help                  show this help\n"
-           "\n"
-           "Gateway options:\n"
-           "      --workers N             worker threads, 1-%u (default: online CPUs)\n"
-           "      --header-timeout MS     a request head must arrive within this (default %u)\n"
-           "      --idle-timeout MS       idle keep-alive client connections close (default %u)\n"
-           "      --connect-timeout MS    upstream connect timeout (default %u)\n"
-           "      --upstream-timeout MS   wait for the response head, else 504 (default %u)\n"
-           "      --max-header-bytes N    request head size, %u-%u, else 431 (default %u)\n"
-           "      --max-headers N         header fields per request, 1-%u, else 431 (default %u)\n"
-           "      --max-body-bytes N      request body size, else 413; 0 = unlimited (default %" PRIu64
-           ")\n"
-           "      --access-log PATH       access log file, reopened on SIGHUP; - = standard\n"
-           "                              output (default -). Listeners log when their Gateway's\n"
-           "                              metalgate.io/access-log annotation names them.\n"
-           "Timeouts are in milliseconds, 1-%u.\n"
-           "\n"
-           "Exit codes: 0 stopped cleanly, 1 invalid manifests at start, 2 usage error,\n"
-           "3 runtime failure.\n",
-           GW_WORKERS_MAX, d.header_timeout_ms, d.idle_timeout_ms, d.connect_timeout_ms,
-           d.upstream_timeout_ms, GW_HEADER_BYTES_MIN, GW_HEADER_BYTES_MAX, d.max_header_bytes,
-           GW_HEADERS_MAX, d.max_headers, d.max_body_bytes, CLI_TIMEOUT_MAX_MS);
+    printf(
+        "Usage: metalgate run -f PATH [-f PATH...] --node NAME [OPTIONS]\n"
+        "\n"
+        "Runs the daemon: loads the manifests, allocates addresses, announces them and\n"
+        "serves the admin endpoint and the Gateways. Reloads on SIGHUP, on POST /reload\n"
+        "and when a manifest file changes; a reload with invalid manifests keeps the\n"
+        "running configuration. SIGTERM or SIGINT stops it.\n"
+        "\n"
+        "Options:\n"
+        "  -f, --file PATH             manifest file or directory (repeatable)\n"
+        "      --node NAME             this node (its Node manifest gives labels)\n"
+        "      --state DIR             allocation state directory (sticky addresses)\n"
+        "      --admin ADDR:PORT       admin endpoint (default 127.0.0.1:9901)\n"
+        "      --metallb-namespace NS  namespace of MetalLB objects (default metallb-system)\n"
+        "      --log-level LEVEL       debug, info, warn or error (default info)\n"
+        "  -h, --help                  show this help\n"
+        "\n"
+        "Gateway options:\n"
+        "      --workers N             worker threads, 1-%u (default: online CPUs)\n"
+        "      --header-timeout MS     a request head must arrive within this (default %u)\n"
+        "      --idle-timeout MS       idle keep-alive client connections close (default %u)\n"
+        "      --connect-timeout MS    upstream connect timeout (default %u)\n"
+        "      --upstream-timeout MS   wait for the response head, else 504 (default %u)\n"
+        "      --max-header-bytes N    request head size, %u-%u, else 431 (default %u)\n"
+        "      --max-headers N         header fields per request, 1-%u, else 431 (default %u)\n"
+        "      --max-body-bytes N      request body size, else 413; 0 = unlimited (default %llu)\n"
+        "      --access-log PATH       access log file, reopened on SIGHUP; - = standard\n"
+        "                              output (default -). Listeners log when their Gateway's\n"
+        "                              metalgate.io/access-log annotation names them.\n"
+        "Timeouts are in milliseconds, 1-%u.\n"
+        "\n"
+        "Exit codes: 0 stopped cleanly, 1 invalid manifests at start, 2 usage error,\n"
+        "3 runtime failure.\n",
+        GW_WORKERS_MAX, d.header_timeout_ms, d.idle_timeout_ms, d.connect_timeout_ms,
+        d.upstream_timeout_ms, GW_HEADER_BYTES_MIN, GW_HEADER_BYTES_MAX, d.max_header_bytes,
+        GW_HEADERS_MAX, d.max_headers, (unsigned long long)d.max_body_bytes, CLI_TIMEOUT_MAX_MS);
 }
 
 /* A decimal number in [min, max], digits only. Returns 0 or -1. */
@@ -111,10 +111,9 @@ cli_run_set_number(struct gw_proxy_opts *g, enum cli_run_num k, const char *arg)
     uint64_t v;
 
     if (cli_run_number(arg, cli_run_nums[k].min, cli_run_nums[k].max, &v) != 0)
-        return cli_usage_error("run", "--%s takes a number from %" PRIu64 " to %" PRIu64
-                                      " (got '%.40s')",
-                               cli_run_nums[k].name, cli_run_nums[k].min, cli_run_nums[k].max,
-                               arg);
+        return cli_usage_error("run",
+                               "--%s takes a number from %" PRIu64 " to %" PRIu64 " (got '%.40s')",
+                               cli_run_nums[k].name, cli_run_nums[k].min, cli_run_nums[k].max, arg);
     switch (k) {
     case CLI_RUN_WORKERS:
         g->workers = (unsigned)v;
@@ -145,14 +144,19 @@ cli_run_set_number(struct gw_proxy_opts *g, enum cli_run_num k, const char *arg)
     return 0;
 }
 
-#define CLI_RUN_NUM_OPT(name, k) {name, required_argument, NULL, CLI_RUN_NUM_BASE + (k)}
+#define CLI_RUN_NUM_OPT(name, k)                                                                   \
+    {                                                                                              \
+        name, required_argument, NULL, CLI_RUN_NUM_BASE + (k)                                      \
+    }
 
 int
 cli_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"file", required_argument, NULL, 'f'},  {"node", required_argument, NULL, 'n'},
-        {"state", required_argument, NULL, 's'}, {"admin", required_argument, NULL, 'a'},
+        {"file", required_argument, NULL, 'f'},
+        {"node", required_argument, NULL, 'n'},
+        {"state", required_argument, NULL, 's'},
+        {"admin", required_argument, NULL, 'a'},
         {"metallb-namespace", required_argument, NULL, 'N'},
         {"log-level", required_argument, NULL, 'l'},
         {"access-log", required_argument, NULL, 'L'},
@@ -164,7 +168,8 @@ cli_run(int argc, char **argv)
         CLI_RUN_NUM_OPT("max-header-bytes", CLI_RUN_MAX_HEADER_BYTES),
         CLI_RUN_NUM_OPT("max-headers", CLI_RUN_MAX_HEADERS),
         CLI_RUN_NUM_OPT("max-body-bytes", CLI_RUN_MAX_BODY_BYTES),
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct cli_inputs in = {0};
     struct runtime_opts o;
@@ -224,9 +229,9 @@ cli_run(int argc, char **argv)
     }
     if (optind < argc || in.n == 0 || o.node == NULL) {
         cli_inputs_free(&in);
-        return cli_usage_error("run", optind < argc ? "unexpected argument" :
-                                      in.n == 0 ? "no manifests given (use -f PATH)"
-                                                : "--node NAME is required");
+        return cli_usage_error("run", optind < argc ? "unexpected argument"
+                                      : in.n == 0   ? "no manifests given (use -f PATH)"
+                                                    : "--node NAME is required");
     }
     o.paths = in.paths;
     o.npaths = in.n;

@@ -128,8 +128,8 @@ struct gw_line {
     size_t pos, cap;
 };
 
-static void
-gw_line_printf(struct gw_line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void gw_line_printf(struct gw_line *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 gw_line_printf(struct gw_line *l, const char *fmt, ...)
@@ -175,8 +175,7 @@ gw_line_time(struct gw_line *l, int64_t ms)
     if (gmtime_r(&t, &tm) == NULL)
         memset(&tm, 0, sizeof(tm));
     gw_line_printf(l, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
-                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                   (int)(ms % 1000));
+                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
 size_t

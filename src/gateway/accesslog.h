@@ -37,7 +37,7 @@ struct gw_log_rec {
     uint16_t client_port;
     const char *method, *target, *host; /* untrusted: escaped and bounded */
     size_t method_len, target_len, host_len;
-    int minor; /* HTTP/1.<minor>; -1: the head was not parsed */
+    int minor;       /* HTTP/1.<minor>; -1: the head was not parsed */
     uint16_t status; /* 0: no response was sent */
     uint64_t request_bytes, response_bytes;
     uint64_t duration_us;

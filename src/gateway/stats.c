@@ -162,7 +162,8 @@ gw_stats_slot(struct gw_stats *s, const char *gateway, const char *listener, con
             strcmp(k->listener, listener) == 0 && strcmp(k->route, route) == 0)
             return s->index[j] - 1;
     }
-    if (s->n >= GW_STATS_CHUNK * GW_STATS_CHUNKS || gw_stats_add(s, gateway, listener, route, h) != 0)
+    if (s->n >= GW_STATS_CHUNK * GW_STATS_CHUNKS ||
+        gw_stats_add(s, gateway, listener, route, h) != 0)
         return GW_STATS_NONE;
     if (s->index != NULL && s->n * 2 <= s->mask + 1) {
         /* Not rehashed: insert the new key into the existing index. */

@@ -57,8 +57,8 @@ gw_txn_head(struct gw_conn *c)
     t->minor = (int8_t)m->minor;
     if (c->snap == NULL || !c->snap->access_log)
         return;
-    t->method_len = gw_txn_copy(t->method, sizeof(t->method), c->cin + m->method_text.off,
-                                m->method_text.len);
+    t->method_len =
+        gw_txn_copy(t->method, sizeof(t->method), c->cin + m->method_text.off, m->method_text.len);
     t->target_len =
         gw_txn_copy(t->target, sizeof(t->target), c->cin + m->target.off, m->target.len);
     t->host_len = gw_txn_copy(t->host, sizeof(t->host), c->cin + m->host.off, m->host.len);
@@ -94,8 +94,8 @@ gw_txn_log(struct gw_conn *c, uint64_t now, bool aborted)
     size_t n;
 
     clock_gettime(CLOCK_REALTIME, &rt);
-    r.time_ms = ((int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - (int64_t)(now - t->start_ns)) /
-                1000000;
+    r.time_ms =
+        ((int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - (int64_t)(now - t->start_ns)) / 1000000;
     r.listener = t->listener ? t->listener->name : NULL;
     r.route = t->route ? t->route->name : NULL;
     r.rule = t->route ? t->rule : -1;
@@ -148,8 +148,7 @@ gw_txn_end(struct gw_conn *c, bool aborted)
         slot = port ? port->stats_slot : GW_STATS_NONE;
         log = port && port->access_log;
     }
-    gw_stats_record(c->w->proxy->stats, c->w->index, slot, t->status,
-                    (now - t->start_ns) / 1000);
+    gw_stats_record(c->w->proxy->stats, c->w->index, slot, t->status, (now - t->start_ns) / 1000);
     if (log && c->w->proxy->o.access_log_fd >= 0)
         gw_txn_log(c, now, aborted);
     t->start_ns = 0;
