@@ -500,7 +500,7 @@ gw_conn_req_body(struct gw_conn *c)
                 return false;
             }
             c->uin_len = 0;
-            http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->lim, c->rfields, GW_FIELDS);
+            http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->ulim, c->rfields, GW_FIELDS);
             http_parser_set_request_method(&c->rp, c->method);
             gw_conn_set_state(c, GW_C_RESP_HEAD);
             return true;
@@ -567,7 +567,7 @@ gw_conn_resp_head(struct gw_conn *c)
         /* Interim answers are dropped: Expect was answered by the proxy. */
         memmove(c->uin, c->uin + c->rp.msg.head_len, c->uin_len - c->rp.msg.head_len);
         c->uin_len -= c->rp.msg.head_len;
-        http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->lim, c->rfields, GW_FIELDS);
+        http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->ulim, c->rfields, GW_FIELDS);
         http_parser_set_request_method(&c->rp, c->method);
         return;
     }
@@ -589,7 +589,7 @@ gw_conn_resp_head(struct gw_conn *c)
         return gw_conn_start_tunnel(c);
     if (c->out_framing == HTTP_BODY_CLOSE)
         c->close_after = true;
-    http_body_init(&c->rb, &c->rp.msg, &c->w->lim);
+    http_body_init(&c->rb, &c->rp.msg, &c->w->ulim);
     c->ubody_off = c->rp.msg.head_len;
     gw_conn_set_state(c, GW_C_RESP_BODY);
 }

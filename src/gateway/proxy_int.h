@@ -76,7 +76,8 @@ struct gw_worker {
     char *bufs[GW_BUF_CACHE]; /* idle connections hold no input buffer */
     size_t nbufs;
     struct gw_scratch *scratch;
-    struct http_limits lim;
+    struct http_limits lim;  /* client requests: the operator's limits */
+    struct http_limits ulim; /* upstream responses: the codec's defaults */
     uint64_t rng;
     uint32_t rr;
     char logline[GW_LOG_LINE_MAX]; /* the access log line being written */

@@ -218,6 +218,7 @@ gw_worker_init(struct gw_proxy *p, struct gw_worker *w, unsigned index)
     w->evfd = -1;
     atomic_init(&w->pending, NULL);
     atomic_init(&w->stop, false);
+    http_limits_default(&w->ulim);
     http_limits_default(&w->lim);
     w->lim.head_max = p->o.max_header_bytes;
     if (w->lim.line_max > w->lim.head_max)
