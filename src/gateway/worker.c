@@ -292,21 +292,21 @@ gw_proxy_start(const struct gw_proxy_opts *o)
     return p;
 }
 
-/* "ns/gateway/listener" -> gateway "ns/gateway", listener "listener". */
+/* The slot of (the Gateway of listener name "ns/gateway/listener", that
+ * listener's name or "" when !own, route). */
 static uint32_t
-gw_listener_slot(struct gw_stats *st, const char *name, const char *route)
+gw_listener_slot(struct gw_stats *st, const char *name, bool own, const char *route)
 {
     const char *slash = strrchr(name, '/');
     char gateway[640];
 
-    if (slash == NULL)
-        return gw_stats_slot(st, "", name, route);
-    snprintf(gateway, sizeof(gateway), "%.*s", (int)(slash - name), name);
-    return gw_stats_slot(st, gateway, slash + 1, route);
+    snprintf(gateway, sizeof(gateway), "%.*s", slash ? (int)(slash - name) : 0, name);
+    return gw_stats_slot(st, gateway, own ? (slash ? slash + 1 : name) : "", route);
 }
 
 /* Binds s's routes, listeners and ports to their statistics slots and sets
- * the access log flags of the ports and the snapshot. */
+ * the access log flags of the ports and the snapshot. A port's own slot
+ * (requests no listener takes) is its first listener's Gateway's. */
 static void
 gw_proxy_bind(struct gw_proxy *p, struct gw_snapshot *s)
 {
@@ -315,24 +315,17 @@ gw_proxy_bind(struct gw_proxy *p, struct gw_snapshot *s)
         struct gw_port *port = &s->ports[i];
 
         port->access_log = false;
-        port->stats_slot = GW_STATS_NONE;
+        port->stats_slot = port->n_listeners > 0
+                               ? gw_listener_slot(p->stats, port->listeners[0].name, false, "")
+                               : GW_STATS_NONE;
         for (uint32_t j = 0; j < port->n_listeners; j++) {
             struct gw_listener *l = &port->listeners[j];
 
             port->access_log |= l->access_log;
-            l->stats_slot = gw_listener_slot(p->stats, l->name, "");
+            l->stats_slot = gw_listener_slot(p->stats, l->name, true, "");
             for (uint32_t k = 0; k < l->n_routes; k++)
                 l->routes[k].stats_slot = gw_listener_slot(
-                    p->stats, l->name, l->routes[k].name ? l->routes[k].name : "");
-            if (j == 0) {
-                /* No listener took it: the port's first Gateway, listener "". */
-                const char *slash = strrchr(l->name, '/');
-                char gateway[640];
-
-                snprintf(gateway, sizeof(gateway), "%.*s",
-                         slash ? (int)(slash - l->name) : 0, l->name);
-                port->stats_slot = gw_stats_slot(p->stats, gateway, "", "");
-            }
+                    p->stats, l->name, true, l->routes[k].name ? l->routes[k].name : "");
         }
         s->access_log |= port->access_log;
     }
