@@ -417,3 +417,16 @@ def test_bad_option_values(mg, tmp_path, flag, value):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2, r
     assert flag in r.stderr, r.stderr
+
+
+def test_help_shows_gateway_options_and_defaults(mg):
+    r = subprocess.run([mg.binary, "run", "--help"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0
+    for option, default in [("--workers N", "online CPUs"), ("--header-timeout MS", "10000"),
+                            ("--idle-timeout MS", "60000"), ("--connect-timeout MS", "5000"),
+                            ("--upstream-timeout MS", "30000"),
+                            ("--max-header-bytes N", "32768"), ("--max-headers N", "100"),
+                            ("--max-body-bytes N", "0"), ("--access-log PATH", "-")]:
+        [line] = [x for x in r.stdout.splitlines() if option in x]
+        assert f"(default {default}" in line or f"(default: {default}" in line or (
+            option == "--access-log PATH" and "(default -)" in r.stdout), line
