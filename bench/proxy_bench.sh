@@ -2,7 +2,7 @@
 # HTTP/1.1 reverse proxy benchmark, side by side (shared/reference/anchors.md):
 # two upstream nginx (1 worker each, ~100-byte bodies) on loopback; nginx
 # (1 worker, upstream keepalive), HAProxy (1 thread) and metalgate
-# (METALGATE_WORKERS=1) between them and wrk -t1 --latency. wrk and the
+# (--workers 1) between them and wrk -t1 --latency. wrk and the
 # upstreams on CPU 0, the proxy on CPU 1. Prints req/s and p99 per target.
 #
 #   bench/proxy_bench.sh [BUILD_DIR]     (default build; DURATION=10s CONNS="50 200")
@@ -131,7 +131,7 @@ addressType: IPv4
 ports: [{name: http, port: $UP2}]
 endpoints: [{addresses: ['127.0.0.1']}]
 CONF
-METALGATE_WORKERS=1 start 1 "$MG" run -f "$T/mg/all.yaml" --node n1 --admin 127.0.0.1:$ADMIN \
+start 1 "$MG" run -f "$T/mg/all.yaml" --node n1 --admin 127.0.0.1:$ADMIN --workers 1 \
     --log-level warn
 
 wait_up() {

@@ -72,11 +72,13 @@ gw_peer_text(struct gw_conn *c, const struct sockaddr_storage *ss)
         const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
         a.family = IP_FAMILY_V4;
         a.v = ntohl(s4->sin_addr.s_addr);
+        c->peer_port = ntohs(s4->sin_port);
     } else if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
         a.family = IP_FAMILY_V6;
         for (int i = 0; i < 16; i++)
             a.v = (a.v << 8) | s6->sin6_addr.s6_addr[i];
+        c->peer_port = ntohs(s6->sin6_port);
     }
     if (a.family == IP_FAMILY_NONE)
         snprintf(c->peer, sizeof(c->peer), "unknown");
@@ -129,6 +131,7 @@ gw_conn_close(struct gw_conn *c)
 {
     struct gw_worker *w = c->w;
 
+    gw_txn_end(c, c->txn.status != 101); /* a tunnel ends by closing */
     ev_io_stop(&w->loop, &c->cio);
     ev_timer_stop(&w->loop, &c->timer);
     gw_upstream_drop(c);
@@ -167,6 +170,7 @@ gw_conn_release_buffers(struct gw_conn *c)
 static void
 gw_conn_local_done(struct gw_conn *c, bool cl)
 {
+    gw_txn_end(c, false);
     cl = cl || c->close_after;
     c->uout.off = c->uout.len = 0;
     gw_snapshot_unref(c->snap);
@@ -195,6 +199,7 @@ gw_conn_respond(struct gw_conn *c, uint16_t status, bool close_conn)
     int blen = snprintf(body, sizeof(body), "%u %s\n", status, http_status_reason(status));
     bool cl = close_conn || !c->keep_alive || c->has_body;
 
+    c->txn.status = status;
     gw_upstream_drop(c);
     if (gw_obuf_reserve(&c->cout, 512) == 0)
         c->cout.len += http_simple_response(status, cl, body, (size_t)blen, c->cout.p + c->cout.len,
@@ -412,6 +417,7 @@ gw_conn_redirect(struct gw_conn *c, const struct gw_redirect *r)
                  c->cin + m->query.off, cl ? "Connection: close\r\n" : "");
     if (n > 0 && (size_t)n < sizeof(head))
         gw_obuf_append(&c->cout, head, (size_t)n);
+    c->txn.status = r->status;
     gw_conn_local_done(c, cl);
 }
 
@@ -458,11 +464,13 @@ gw_conn_route(struct gw_conn *c)
     c->sent_100 = false;
     c->body_off = m->head_len;
     c->snap = c->w->snap ? gw_snapshot_ref(c->w->snap) : NULL;
+    gw_txn_head(c);
     port = c->snap ? gw_snapshot_port(c->snap, &c->laddr, c->lport) : NULL;
     li = port ? gw_listeners_select(port->select, c->cin + m->host.off, m->host.len) : -1;
     if (li < 0)
         return gw_conn_respond(c, 404, false);
     l = &port->listeners[li];
+    c->txn.listener = l;
     gw_request_from_http(&rq, m, c->cin);
     if (!gw_table_lookup(l->table, c->w->scratch, &rq, &res) || res.route >= l->n_routes ||
         res.rule >= l->routes[res.route].n_rules)
@@ -470,14 +478,18 @@ gw_conn_route(struct gw_conn *c)
     c->rule = &l->routes[res.route].rules[res.rule];
     c->match = res.match;
     c->req_deadline = gw_deadline(c->req_start, c->rule->timeouts.request_ms);
+    c->txn.route = &l->routes[res.route];
+    c->txn.rule = (int32_t)res.rule;
     gw_conn_forward(c, c->rule);
 }
 
 static void
 gw_conn_head(struct gw_conn *c)
 {
-    enum http_result r = http_parse(&c->p, c->cin, c->cin_len);
+    enum http_result r;
 
+    gw_txn_begin(c);
+    r = http_parse(&c->p, c->cin, c->cin_len);
     if (r == HTTP_AGAIN) {
         if (c->cin_len == GW_IN_CAP)
             gw_conn_respond(c, 431, true);
@@ -524,8 +536,9 @@ gw_conn_req_body(struct gw_conn *c)
 
         c->body_off += used;
         if (r == HTTP_ERROR) {
-            gw_conn_abort(c);
-            return false;
+            /* No response yet: say why (413 beyond --max-body-bytes, else 400). */
+            gw_conn_respond(c, http_error_status(c->b.error), true);
+            return true;
         }
         if (r == HTTP_DATA && gw_emit(&c->uout, chunked, base + d.off, d.len) != 0) {
             gw_conn_abort(c);
@@ -539,7 +552,7 @@ gw_conn_req_body(struct gw_conn *c)
                 return false;
             }
             c->uin_len = 0;
-            http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->lim, c->rfields, GW_FIELDS);
+            http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->ulim, c->rfields, GW_FIELDS);
             http_parser_set_request_method(&c->rp, c->method);
             gw_conn_set_state(c, GW_C_RESP_HEAD);
             return true;
@@ -558,6 +571,7 @@ gw_conn_req_body(struct gw_conn *c)
 static void
 gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
 {
+    gw_txn_end(c, false);
     /* Reusable only when the whole exchange went through: nothing of the
      * request left unsent, nothing after the response. */
     if (upstream_reusable && c->up != NULL && c->ubody_off == c->uin_len &&
@@ -606,10 +620,12 @@ gw_conn_resp_head(struct gw_conn *c)
         /* Interim answers are dropped: Expect was answered by the proxy. */
         memmove(c->uin, c->uin + c->rp.msg.head_len, c->uin_len - c->rp.msg.head_len);
         c->uin_len -= c->rp.msg.head_len;
-        http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->lim, c->rfields, GW_FIELDS);
+        http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->ulim, c->rfields, GW_FIELDS);
         http_parser_set_request_method(&c->rp, c->method);
         return;
     }
+    c->txn.head_ns = ev_clock_ns();
+    c->txn.status = c->rp.msg.status;
     for (size_t cap = c->rp.msg.head_len + 512; n == 0 && cap < 4 * GW_IN_CAP; cap *= 2) {
         if (gw_obuf_reserve(&c->cout, cap) != 0)
             break;
@@ -626,7 +642,7 @@ gw_conn_resp_head(struct gw_conn *c)
         return gw_conn_start_tunnel(c);
     if (c->out_framing == HTTP_BODY_CLOSE)
         c->close_after = true;
-    http_body_init(&c->rb, &c->rp.msg, &c->w->lim);
+    http_body_init(&c->rb, &c->rp.msg, &c->w->ulim);
     c->ubody_off = c->rp.msg.head_len;
     gw_conn_set_state(c, GW_C_RESP_BODY);
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "core/arena.h"
@@ -158,6 +159,8 @@ size_t gw_path_modify(enum gw_path_mod type, const char *value, const char *pref
 struct gw_route {
     struct gw_rule *rules;
     uint32_t n_rules;
+    const char *name;    /* "namespace/name", for the access log and metrics */
+    uint32_t stats_slot; /* set by gw_proxy_publish */
 };
 
 /* One Gateway listener: routes[i] is the route def i given to its table. */
@@ -166,6 +169,8 @@ struct gw_listener {
     struct gw_table *table;
     struct gw_route *routes;
     uint32_t n_routes;
+    bool access_log;     /* the Gateway's metalgate.io/access-log names it */
+    uint32_t stats_slot; /* its requests no route took; set by gw_proxy_publish */
 };
 
 /* The listeners served on one (address, port); select chooses by Host. */
@@ -175,6 +180,8 @@ struct gw_port {
     struct gw_listeners *select;
     struct gw_listener *listeners;
     uint32_t n_listeners;
+    bool access_log;     /* some listener logs: so do requests no listener takes */
+    uint32_t stats_slot; /* requests no listener takes; set by gw_proxy_publish */
 };
 
 struct gw_snapshot {
@@ -182,6 +189,7 @@ struct gw_snapshot {
     uint64_t generation;
     struct gw_port *ports;
     size_t n_ports;
+    bool access_log; /* some listener logs (connections copy what the log needs) */
     struct arena arena; /* everything above except tables and selects */
 };
 
@@ -198,15 +206,28 @@ void gw_snapshot_unref(struct gw_snapshot *s);
 const struct gw_port *gw_snapshot_port(const struct gw_snapshot *s, const struct ip_addr *addr,
                                        uint16_t port);
 
-/* Client and upstream limits of the workers (milliseconds; bytes). */
+/* Client and upstream limits of the workers (milliseconds; bytes), and the
+ * access log. `metalgate run` sets them from its options (docs/cli.md). */
 struct gw_proxy_opts {
-    unsigned workers;           /* 0 = number of CPUs (or METALGATE_WORKERS) */
+    unsigned workers;           /* 0 = number of online CPUs */
     uint32_t header_timeout_ms; /* a request head must arrive within this (slowloris) */
     uint32_t idle_timeout_ms;   /* an idle keep-alive client connection is closed */
     uint32_t connect_timeout_ms;
     uint32_t upstream_timeout_ms; /* no response head by then: 504 */
+    uint32_t max_header_bytes;    /* request head, CRLFs included: 431 beyond */
+    uint32_t max_headers;         /* header fields per request: 431 beyond */
+    uint64_t max_body_bytes;      /* decoded request body: 413 beyond; 0 = unlimited */
+    int access_log_fd; /* lines of listeners that log; -1: none. Not owned: the caller
+                          may dup2() a reopened file onto it at any time. */
 };
 
+/* Limits of the workers' input buffers and field arrays. */
+#define GW_WORKERS_MAX 256
+#define GW_HEADER_BYTES_MIN 1024
+#define GW_HEADER_BYTES_MAX (64u * 1024)
+#define GW_HEADERS_MAX 100
+
+/* Defaults: CPUs, 10 s, 60 s, 5 s, 30 s, 32 KiB, 100 fields, unlimited, no log. */
 void gw_proxy_opts_default(struct gw_proxy_opts *o);
 
 struct gw_proxy;
@@ -218,7 +239,9 @@ struct gw_proxy *gw_proxy_start(const struct gw_proxy_opts *o);
 
 /*
  * Hands snapshot s to every worker (each gets its own reference; the caller
- * keeps its own). Workers open listening sockets for new ports, close those
+ * keeps its own). First binds s's routes, listeners and ports to their
+ * statistics slots (by name, so counters carry over from older snapshots):
+ * publish a snapshot once, before anyone else reads it. Workers open listening sockets for new ports, close those
  * of ports that are gone, and route new requests with s; requests in flight
  * finish with the snapshot they started with.
  */
@@ -229,5 +252,12 @@ void gw_proxy_stop(struct gw_proxy *p);
 
 /* Number of worker threads running. */
 unsigned gw_proxy_workers(const struct gw_proxy *p);
+
+/*
+ * Writes the per-route request counters and latency histograms in the
+ * Prometheus text format (docs/cli.md, "Metrics"). Same thread as
+ * gw_proxy_publish. NULL writes nothing.
+ */
+void gw_proxy_metrics(const struct gw_proxy *p, FILE *out);
 
 #endif

@@ -7,7 +7,9 @@
 #include <stdatomic.h>
 
 #include "core/evloop.h"
+#include "gateway/accesslog.h"
 #include "gateway/proxy.h"
+#include "gateway/stats.h"
 #include "http/http.h"
 
 #define GW_IN_CAP (64u * 1024)    /* client and upstream read buffers */
@@ -74,21 +76,42 @@ struct gw_worker {
     char *bufs[GW_BUF_CACHE]; /* idle connections hold no input buffer */
     size_t nbufs;
     struct gw_scratch *scratch;
-    struct http_limits lim;
+    struct http_limits lim;  /* client requests: the operator's limits */
+    struct http_limits ulim; /* upstream responses: the codec's defaults */
     uint64_t rng;
     uint32_t rr;
+    char logline[GW_LOG_LINE_MAX]; /* the access log line being written */
 };
 
 struct gw_proxy {
     struct gw_proxy_opts o;
     unsigned n;
     struct gw_worker *w;
+    struct gw_stats *stats;
 };
 
 /* An output buffer: bytes [off, len) wait to be written. */
 struct gw_obuf {
     char *p;
     size_t off, len, cap;
+    uint64_t sent; /* bytes written over the buffer's life (the access log's count) */
+};
+
+/* What the access log and the statistics need of the transaction in
+ * progress (txn.c). start_ns == 0: none in progress. */
+struct gw_txn {
+    uint64_t start_ns; /* monotonic: the first byte of the head was processed */
+    uint64_t head_ns;  /* the upstream's response head; 0: none */
+    uint64_t out_mark; /* cout bytes queued before the transaction */
+    const struct gw_listener *listener; /* in the connection's snapshot; NULL: none */
+    const struct gw_route *route;       /* NULL: none */
+    int32_t rule;
+    uint16_t status; /* sent or being sent; 0: none */
+    int8_t minor;    /* -1: no head parsed */
+    uint16_t method_len, target_len, host_len;
+    char method[GW_LOG_RAW_METHOD]; /* copies: the head leaves cin when the body streams */
+    char target[GW_LOG_RAW_TARGET];
+    char host[GW_LOG_RAW_HOST];
 };
 
 enum gw_state {
@@ -112,6 +135,8 @@ struct gw_conn {
     struct ip_addr laddr;
     uint16_t lport;
     char peer[IP_STRLEN];
+    uint16_t peer_port;
+    struct gw_txn txn;
     /* client side */
     char *cin;
     size_t cin_len, body_off;
@@ -147,6 +172,16 @@ void gw_conn_close(struct gw_conn *c);
 
 /* conn.c: an event on c's upstream connection. */
 void gw_conn_upstream_event(struct gw_conn *c, unsigned ev);
+
+/* txn.c: the access log line and the counters of a transaction. */
+/* A head's first bytes are being processed: a transaction starts (no-op when one runs). */
+void gw_txn_begin(struct gw_conn *c);
+/* The head was parsed and c->snap taken: copies what the log shows of it
+ * (the head leaves cin while the body streams). */
+void gw_txn_head(struct gw_conn *c);
+/* The transaction ended (aborted: before its response was complete):
+ * counts it and writes its log line. Call while c->snap is held. */
+void gw_txn_end(struct gw_conn *c, bool aborted);
 
 /* upstream.c: upstream connections and the per-worker keep-alive pool */
 /* A non-blocking connect to ep owned by c; NULL with errno set. */

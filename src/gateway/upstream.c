@@ -290,6 +290,7 @@ gw_obuf_flush(struct gw_obuf *b, int fd)
         if (n < 0)
             return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
         b->off += (size_t)n;
+        b->sent += (size_t)n;
     }
     b->off = b->len = 0;
     return 0;

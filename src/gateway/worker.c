@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -25,6 +26,10 @@ gw_proxy_opts_default(struct gw_proxy_opts *o)
     o->idle_timeout_ms = 60000;
     o->connect_timeout_ms = 5000;
     o->upstream_timeout_ms = 30000;
+    o->max_header_bytes = 32768;
+    o->max_headers = GW_HEADERS_MAX;
+    o->max_body_bytes = 0;
+    o->access_log_fd = -1;
 }
 
 /* ---- listening sockets ---------------------------------------------------- */
@@ -213,7 +218,13 @@ gw_worker_init(struct gw_proxy *p, struct gw_worker *w, unsigned index)
     w->evfd = -1;
     atomic_init(&w->pending, NULL);
     atomic_init(&w->stop, false);
+    http_limits_default(&w->ulim);
     http_limits_default(&w->lim);
+    w->lim.head_max = p->o.max_header_bytes;
+    if (w->lim.line_max > w->lim.head_max)
+        w->lim.line_max = w->lim.head_max;
+    w->lim.fields_max = (uint16_t)p->o.max_headers;
+    w->lim.body_max = p->o.max_body_bytes;
     w->rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)index + 1) * 0xBF58476D1CE4E5B9ull ^
              (uint64_t)time(NULL);
     w->scratch = gw_scratch_new();
@@ -240,13 +251,9 @@ gw_worker_wake(struct gw_worker *w)
 static unsigned
 gw_default_workers(void)
 {
-    const char *env = getenv("METALGATE_WORKERS");
-    long n;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-    if (env != NULL && (n = strtol(env, NULL, 10)) > 0 && n <= 256)
-        return (unsigned)n;
-    n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 && n <= 256 ? (unsigned)n : 1;
+    return n > 0 && n <= GW_WORKERS_MAX ? (unsigned)n : 1;
 }
 
 struct gw_proxy *
@@ -260,8 +267,12 @@ gw_proxy_start(const struct gw_proxy_opts *o)
     p->o = *o;
     n = o->workers ? o->workers : gw_default_workers();
     p->w = calloc(n, sizeof(*p->w));
-    if (p->w == NULL) {
+    p->stats = gw_stats_new(n);
+    if (p->w == NULL || p->stats == NULL) {
+        gw_stats_free(p->stats);
+        free(p->w);
         free(p);
+        errno = ENOMEM;
         return NULL;
     }
     for (unsigned i = 0; i < n; i++) {
@@ -281,9 +292,49 @@ gw_proxy_start(const struct gw_proxy_opts *o)
     return p;
 }
 
+/* The slot of (the Gateway of listener name "ns/gateway/listener", that
+ * listener's name or "" when !own, route). */
+static uint32_t
+gw_listener_slot(struct gw_stats *st, const char *name, bool own, const char *route)
+{
+    const char *slash = strrchr(name, '/');
+    char gateway[640];
+
+    snprintf(gateway, sizeof(gateway), "%.*s", slash ? (int)(slash - name) : 0, name);
+    return gw_stats_slot(st, gateway, own ? (slash ? slash + 1 : name) : "", route);
+}
+
+/* Binds s's routes, listeners and ports to their statistics slots and sets
+ * the access log flags of the ports and the snapshot. A port's own slot
+ * (requests no listener takes) is its first listener's Gateway's. */
+static void
+gw_proxy_bind(struct gw_proxy *p, struct gw_snapshot *s)
+{
+    s->access_log = false;
+    for (size_t i = 0; i < s->n_ports; i++) {
+        struct gw_port *port = &s->ports[i];
+
+        port->access_log = false;
+        port->stats_slot = port->n_listeners > 0
+                               ? gw_listener_slot(p->stats, port->listeners[0].name, false, "")
+                               : GW_STATS_NONE;
+        for (uint32_t j = 0; j < port->n_listeners; j++) {
+            struct gw_listener *l = &port->listeners[j];
+
+            port->access_log |= l->access_log;
+            l->stats_slot = gw_listener_slot(p->stats, l->name, true, "");
+            for (uint32_t k = 0; k < l->n_routes; k++)
+                l->routes[k].stats_slot = gw_listener_slot(
+                    p->stats, l->name, true, l->routes[k].name ? l->routes[k].name : "");
+        }
+        s->access_log |= port->access_log;
+    }
+}
+
 void
 gw_proxy_publish(struct gw_proxy *p, struct gw_snapshot *s)
 {
+    gw_proxy_bind(p, s);
     for (unsigned i = 0; i < p->n; i++) {
         struct gw_worker *w = &p->w[i];
 
@@ -311,6 +362,7 @@ gw_proxy_stop(struct gw_proxy *p)
         ev_loop_close(&w->loop);
     }
     free(p->w);
+    gw_stats_free(p->stats);
     free(p);
 }
 
@@ -318,4 +370,11 @@ unsigned
 gw_proxy_workers(const struct gw_proxy *p)
 {
     return p ? p->n : 0;
+}
+
+void
+gw_proxy_metrics(const struct gw_proxy *p, FILE *out)
+{
+    if (p != NULL)
+        gw_stats_render(p->stats, out);
 }

@@ -1034,13 +1034,92 @@ static const struct mf_field mf_gateway_spec_fields[] = {
 static const struct mf_schema mf_gateway_spec_schema =
     MF_SCHEMA("Gateway spec", mf_gateway_spec_fields, mf_gw_validate_gateway_spec);
 
+/* ---- Gateway: metalgate's annotations ----------------------------------- */
+
+#define MF_GW_ACCESS_LOG "metalgate.io/access-log"
+
+struct mf_gw_meta {
+    struct mf_pos pos;
+    struct mf_strmap annotations;
+};
+
+static const struct mf_field mf_gw_meta_fields[] = {
+    MF_F_STRMAP(struct mf_gw_meta, annotations, "annotations"),
+};
+static const struct mf_schema mf_gw_meta_schema = MF_SCHEMA("metadata", mf_gw_meta_fields, NULL);
+
+/* True when the Gateway has a listener named name[0..len). */
+static bool
+mf_gw_has_listener(const struct mf_gateway_spec *s, const char *name, size_t len)
+{
+    for (uint32_t i = 0; s != NULL && i < s->listeners.n; i++) {
+        const struct mf_gw_listener *l = MF_LIST_AT(s->listeners, struct mf_gw_listener, i);
+        if (l->name.v != NULL && l->name.len == len && memcmp(l->name.v, name, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * metalgate.io/access-log: "*" (every listener) or listener names separated
+ * by commas. A name that is no listener's is a warning (it logs nothing;
+ * the listener may be added later). load.c reported the metadata's own
+ * problems already: it is decoded again with scratch diagnostics.
+ */
+static void
+mf_gw_check_access_log(struct mf_ctx *ctx, const struct mf_gateway *g)
+{
+    struct mf_gw_meta meta = {0};
+    struct mf_diags scratch;
+    struct mf_ctx c = *ctx;
+    const struct mf_str *v;
+    char p[MF_PATH_MAX];
+
+    if (g->metadata.node == NULL)
+        return;
+    mf_diags_init(&scratch);
+    c.diags = &scratch;
+    c.errors = 0;
+    mf_decode_object(&c, g->metadata.node, &mf_gw_meta_schema, &meta, "metadata");
+    mf_diags_free(&scratch);
+    if ((v = mf_strmap_get(&meta.annotations, MF_GW_ACCESS_LOG)) == NULL || v->v == NULL)
+        return;
+    mf_path_key(p, "metadata.annotations", MF_GW_ACCESS_LOG);
+    for (const char *s = v->v, *end = v->v + v->len; s < end;) {
+        const char *comma = memchr(s, ',', (size_t)(end - s)), *e = comma ? comma : end;
+
+        while (s < e && *s == ' ')
+            s++;
+        while (e > s && e[-1] == ' ')
+            e--;
+        if (e == s)
+            mf_warn(ctx, &v->pos, p, "an empty listener name in the access log list");
+        else if (!(e - s == 1 && *s == '*') && !mf_gw_has_listener(g->spec, s, (size_t)(e - s)))
+            mf_warn(ctx, &v->pos, p,
+                    "no listener is named \"%.*s\": its requests are not logged (use listener "
+                    "names separated by commas, or *)",
+                    (int)(e - s > 60 ? 60 : e - s), s);
+        s = comma ? comma + 1 : end;
+    }
+}
+
+static void
+mf_gw_validate_gateway(struct mf_ctx *ctx, void *obj, const char *path)
+{
+    (void)path;
+    mf_gw_check_access_log(ctx, obj);
+}
+
 static const struct mf_field mf_gateway_fields[] = {
-    MF_ENVELOPE_FIELDS,
+    MF_F_SKIP("apiVersion", MF_IGNORED, NULL),
+    MF_F_SKIP("kind", MF_IGNORED, NULL),
+    MF_F_RAW(struct mf_gateway, metadata, "metadata"),
     MF_F_OBJ(struct mf_gateway, spec, "spec", &mf_gateway_spec_schema, struct mf_gateway_spec,
              .flags = MF_REQUIRED),
     MF_F_SKIP("status", MF_IGNORED, NULL),
 };
-static const struct mf_schema mf_gateway_schema = MF_SCHEMA("Gateway", mf_gateway_fields, NULL);
+static const struct mf_schema mf_gateway_schema =
+    MF_SCHEMA("Gateway", mf_gateway_fields, mf_gw_validate_gateway);
 
 /* ---- HTTPRoute: parents and matches -------------------------------------- */
 

@@ -145,6 +145,7 @@ struct mf_gateway_spec {
 
 struct mf_gateway {
     struct mf_pos pos;
+    struct mf_raw metadata; /* read again for the metalgate.io/access-log annotation */
     struct mf_gateway_spec *spec;
 };
 

@@ -215,6 +215,7 @@ rt_on_hup(struct ev_loop *loop, struct ev_signal *s, int signo)
 {
     (void)loop;
     (void)signo;
+    rt_gateway_reopen_log(s->data); /* logrotate sends SIGHUP after moving the file */
     rt_reload(s->data, "SIGHUP");
 }
 
@@ -238,10 +239,8 @@ rt_start(struct runtime *rt)
     }
     rt->speaker.restarted = rt_state_exists(rt);
     /* After the signal watchers: the workers inherit the blocked mask. */
-    if (rt_gateway_start(rt) != 0) {
-        log_error("gateway", "cannot start the worker threads: %s", strerror(errno));
+    if (rt_gateway_start(rt) != 0)
         return 3;
-    }
     {
         struct rt_generation *first = rt_load(rt);
         if (first == NULL) {
@@ -280,6 +279,7 @@ runtime_run(const struct runtime_opts *o)
      * when the objects are freed after planning. */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     rt->opts = *o;
+    rt->access_log_fd = -1;
     if (rt->opts.admin_addr == NULL)
         rt->opts.admin_addr = ADMIN_DEFAULT_ADDR;
     if (rt->opts.metallb_namespace == NULL)

@@ -10,15 +10,21 @@
  * plan says are programmed, with protocol HTTP, are served. Backends are
  * resolved here, against the objects, before the generation frees them.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "gateway/proxy.h"
 #include "manifest/types_core.h"
 #include "manifest/types_gateway.h"
 #include "runtime/internal.h"
+
+/* The Gateway annotation naming the listeners whose requests are logged. */
+#define RT_GW_ACCESS_LOG "metalgate.io/access-log"
 
 /* One HTTP listener on one address, while collecting. */
 struct rt_gw_lst {
@@ -405,7 +411,8 @@ rt_gw_route(struct rt_gw_build *b, const struct mf_object *o, const struct plan_
     uint32_t n = sp->rules.n ? sp->rules.n : 1;
 
     out->rules = arena_alloc(&b->snap->arena, n * sizeof(*out->rules));
-    if (out->rules == NULL)
+    out->name = arena_printf(&b->snap->arena, "%s/%s", pr->ns, pr->name);
+    if (out->rules == NULL || out->name == NULL)
         return -1;
     out->n_rules = n;
     for (uint32_t i = 0; i < sp->rules.n; i++) {
@@ -446,6 +453,35 @@ rt_gw_binding(const struct plan_route *pr, const struct rt_gw_lst *x)
     return NULL;
 }
 
+/*
+ * Whether the Gateway's metalgate.io/access-log annotation names listener:
+ * "*" names them all, else a comma-separated list of listener names
+ * (spaces around names ignored). The manifest check warns about names that
+ * are no listener's.
+ */
+static bool
+rt_gw_access_log(const struct mf_set *set, const struct plan_gateway *pg, const char *listener)
+{
+    const struct mf_object *o = rt_find(set, MF_KIND_GATEWAY, pg->ns, pg->name);
+    const struct mf_str *v = o ? mf_strmap_get(&o->meta.annotations, RT_GW_ACCESS_LOG) : NULL;
+    size_t ln = strlen(listener);
+
+    if (v == NULL || v->v == NULL)
+        return false;
+    for (const char *p = v->v, *end = v->v + v->len; p < end;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p)), *e = comma ? comma : end;
+
+        while (p < e && *p == ' ')
+            p++;
+        while (e > p && e[-1] == ' ')
+            e--;
+        if ((e - p == 1 && *p == '*') || ((size_t)(e - p) == ln && memcmp(p, listener, ln) == 0))
+            return true;
+        p = comma ? comma + 1 : end;
+    }
+    return false;
+}
+
 /* Compiles the routes attached to listener x into out. */
 static int
 rt_gw_listener(struct rt_gw_build *b, const struct rt_gw_lst *x, struct gw_listener *out)
@@ -457,6 +493,7 @@ rt_gw_listener(struct rt_gw_build *b, const struct rt_gw_lst *x, struct gw_liste
     size_t n = 0;
 
     out->name = arena_printf(&b->snap->arena, "%s/%s/%s", pg->ns, pg->name, pl->name);
+    out->access_log = rt_gw_access_log(b->set, pg, pl->name);
     out->routes = arena_alloc(&b->snap->arena, (b->plan->nroutes + 1) * sizeof(*out->routes));
     if (defs == NULL || out->name == NULL || out->routes == NULL)
         return -1;
@@ -580,38 +617,57 @@ rt_gateway_build(const struct mf_set *set, const struct plan *plan, uint64_t gen
 
 /* ---- the workers ------------------------------------------------------------- */
 
-/* A timeout from the environment (tests shorten them), else the default. */
-static void
-rt_gw_env_ms(const char *name, uint32_t *ms)
+static bool
+rt_gw_log_to_stdout(const struct runtime *rt)
 {
-    const char *v = getenv(name);
-    char *end;
-    unsigned long n;
+    return rt->opts.access_log == NULL || strcmp(rt->opts.access_log, "-") == 0;
+}
 
-    if (v == NULL || *v == '\0')
-        return;
-    n = strtoul(v, &end, 10);
-    if (*end == '\0' && n > 0 && n <= 3600000)
-        *ms = (uint32_t)n;
-    else
-        log_warn("gateway", "%s=%s is not a number of milliseconds; ignored", name, v);
+static int
+rt_gw_open_log(const char *path)
+{
+    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
 int
 rt_gateway_start(struct runtime *rt)
 {
-    struct gw_proxy_opts o;
+    struct gw_proxy_opts o = rt->opts.gateway;
 
-    gw_proxy_opts_default(&o);
-    rt_gw_env_ms("METALGATE_GW_HEADER_TIMEOUT_MS", &o.header_timeout_ms);
-    rt_gw_env_ms("METALGATE_GW_IDLE_TIMEOUT_MS", &o.idle_timeout_ms);
-    rt_gw_env_ms("METALGATE_GW_CONNECT_TIMEOUT_MS", &o.connect_timeout_ms);
-    rt_gw_env_ms("METALGATE_GW_UPSTREAM_TIMEOUT_MS", &o.upstream_timeout_ms);
-    rt->proxy = gw_proxy_start(&o);
-    if (rt->proxy == NULL)
+    rt->access_log_fd = rt_gw_log_to_stdout(rt) ? STDOUT_FILENO : rt_gw_open_log(rt->opts.access_log);
+    if (rt->access_log_fd < 0) {
+        log_error("gateway", "cannot open the access log %s: %s", rt->opts.access_log,
+                  strerror(errno));
         return -1;
+    }
+    o.access_log_fd = rt->access_log_fd;
+    rt->proxy = gw_proxy_start(&o);
+    if (rt->proxy == NULL) {
+        log_error("gateway", "cannot start the worker threads: %s", strerror(errno));
+        return -1;
+    }
     log_info("gateway", "%u worker threads", gw_proxy_workers(rt->proxy));
     return 0;
+}
+
+void
+rt_gateway_reopen_log(struct runtime *rt)
+{
+    int fd;
+
+    if (rt->access_log_fd < 0 || rt_gw_log_to_stdout(rt))
+        return;
+    fd = rt_gw_open_log(rt->opts.access_log);
+    /* dup2 swaps the file under the same descriptor: a worker's write goes
+     * to the old or the new file, never to a closed or reused descriptor. */
+    if (fd < 0 || dup2(fd, rt->access_log_fd) < 0) {
+        log_error("gateway", "cannot reopen the access log %s: %s; writing to the old file",
+                  rt->opts.access_log, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    close(fd);
 }
 
 void
@@ -629,4 +685,7 @@ rt_gateway_stop(struct runtime *rt)
 {
     gw_proxy_stop(rt->proxy);
     rt->proxy = NULL;
+    if (rt->access_log_fd > STDERR_FILENO)
+        close(rt->access_log_fd);
+    rt->access_log_fd = -1;
 }

@@ -37,6 +37,7 @@ struct runtime {
     struct rt_generation *gen; /* the running configuration */
     struct rt_speaker speaker;
     struct gw_proxy *proxy; /* the gateway worker threads */
+    int access_log_fd;      /* what the workers write their lines to; -1: none */
     uint64_t generations;
     /* Counters for /metrics and /status. */
     uint64_t reloads_ok, reloads_failed;
@@ -62,6 +63,8 @@ void rt_watch_stop(struct runtime *rt);
 struct gw_snapshot *rt_gateway_build(const struct mf_set *set, const struct plan *plan,
                                      uint64_t generation);
 int rt_gateway_start(struct runtime *rt);
+/* SIGHUP: reopens the access log file (after logrotate moved it). */
+void rt_gateway_reopen_log(struct runtime *rt);
 void rt_gateway_apply(struct runtime *rt, const struct rt_generation *g);
 void rt_gateway_stop(struct runtime *rt);
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gateway/proxy.h"
 #include "plan/plan.h"
 
 struct runtime_opts {
@@ -20,6 +21,10 @@ struct runtime_opts {
     const char *state_dir;         /* NULL = allocations are not persisted */
     const char *admin_addr;        /* default 127.0.0.1:9901 */
     const char *metallb_namespace; /* default metallb-system */
+    /* Gateway workers, limits and timeouts: set with gw_proxy_opts_default()
+     * first (access_log_fd is the runtime's). */
+    struct gw_proxy_opts gateway;
+    const char *access_log; /* "-" or NULL: standard output; else a file, reopened on SIGHUP */
 };
 
 /*

@@ -14,9 +14,10 @@ rt_status_extra(void *ctx, FILE *out)
     fprintf(out,
             ",\n  \"runtime\": {\n    \"generation\": %" PRIu64 ",\n    \"ready\": %s,\n"
             "    \"reloads\": {\"succeeded\": %" PRIu64 ", \"failed\": %" PRIu64 "},\n"
-            "    \"lastReloadTime\": %.3f,\n    \"lastError\": ",
+            "    \"lastReloadTime\": %.3f,\n    \"gatewayWorkers\": %u,\n"
+            "    \"lastError\": ",
             rt->gen ? rt->gen->number : 0, rt->ready ? "true" : "false", rt->reloads_ok,
-            rt->reloads_failed, (double)rt->last_reload_ns / 1e9);
+            rt->reloads_failed, (double)rt->last_reload_ns / 1e9, gw_proxy_workers(rt->proxy));
     if (rt->last_error[0] == '\0') {
         fputs("null", out);
     } else {
@@ -99,6 +100,7 @@ rt_metrics(void *ctx, FILE *out)
                    "When the running configuration was loaded.");
     fprintf(out, "metalgate_config_last_reload_success_timestamp_seconds %.3f\n",
             (double)rt->last_reload_ns / 1e9);
+    gw_proxy_metrics(rt->proxy, out);
 }
 
 static bool

@@ -341,7 +341,7 @@ def manifests(port, a, b, dyn="svc-a"):
 
 
 class Gateway:
-    def __init__(self, binary, tmp_path, a, b, env=None, preexec_fn=None):
+    def __init__(self, binary, tmp_path, a, b, args=(), preexec_fn=None):
         self.port = free_port(GW_ADDR)
         self.a, self.b = a, b
         self.dir = tmp_path / "m"
@@ -351,9 +351,9 @@ class Gateway:
         self.log = open(tmp_path / "gw.log", "w+")
         admin = f"127.0.0.1:{free_port()}"
         self.proc = subprocess.Popen(
-            [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", admin],
-            stdout=self.log, stderr=subprocess.STDOUT,
-            env=dict(os.environ, METALGATE_WORKERS="2", **(env or {})), preexec_fn=preexec_fn)
+            [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", admin,
+             "--workers", "2", *args],
+            stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         self.wait_listening()
 
     def wait_listening(self, timeout=10):
@@ -699,9 +699,8 @@ def read_all(s, limit=1 << 20):
 
 
 def test_timeouts(mg, backends, tmp_path):
-    env = {"METALGATE_GW_HEADER_TIMEOUT_MS": "800", "METALGATE_GW_IDLE_TIMEOUT_MS": "800",
-           "METALGATE_GW_UPSTREAM_TIMEOUT_MS": "800"}
-    g = Gateway(mg.binary, tmp_path, *backends, env=env)
+    args = ("--header-timeout", "800", "--idle-timeout", "800", "--upstream-timeout", "800")
+    g = Gateway(mg.binary, tmp_path, *backends, args=args)
     try:
         t0 = time.monotonic()
         assert g.curl("/slow")[0] == 504
@@ -983,7 +982,7 @@ def timed_backend():
 def gwx(mg, backends, timed_backend, tmp_path_factory):
     """The upstream timeout is 800 ms here: rules without timeouts keep it."""
     g = Gateway(mg.binary, tmp_path_factory.mktemp("gwx"), *backends,
-                env={"METALGATE_GW_UPSTREAM_TIMEOUT_MS": "800"})
+                args=("--upstream-timeout", "800"))
     t = timed_backend
     g.file.write_text(manifests(g.port, *backends) + "---\n" + EXTRA_ROUTES + "---\n" +
                       service_yaml("svc-t") + "---\n" +
