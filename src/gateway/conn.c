@@ -422,11 +422,15 @@ gw_conn_redirect(struct gw_conn *c, const struct gw_redirect *r)
 }
 
 /* The rule is known: choose the backend, write the upstream head, connect.
- * A backendRef's RequestRedirect answers for it, unless the ref does not
- * resolve (500, as for any request given to it). */
+ * A rule whose filters fail closed answers 500 before anything else (its
+ * redirect included). A backendRef's RequestRedirect answers for it, unless
+ * the ref does not resolve or fails closed (500, as for any request given
+ * to it). */
 static void
 gw_conn_forward(struct gw_conn *c, const struct gw_rule *rule)
 {
+    if (rule->filters.fail_closed)
+        return gw_conn_respond(c, 500, false);
     if (rule->filters.redirect != NULL)
         return gw_conn_redirect(c, rule->filters.redirect);
     c->be = gw_pick_backend(c->w, rule);

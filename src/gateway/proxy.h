@@ -68,19 +68,25 @@ struct gw_rewrite {
     const char *path;
 };
 
-/* The filters of a rule or of one backendRef; NULL: not given. */
+/*
+ * The filters of a rule or of one backendRef; NULL: not given. fail_closed:
+ * a filter the proxy cannot apply and must not skip (ExtensionRef,
+ * ExternalAuth) is present, so every request given to the rule (or the ref)
+ * is answered 500 and no backend is contacted.
+ */
 struct gw_filters {
     const struct gw_header_mod *req_headers;
     const struct gw_header_mod *resp_headers;
     const struct gw_redirect *redirect;
     const struct gw_rewrite *rewrite;
+    bool fail_closed;
 };
 
 /*
  * One weighted backendRef and its own filters (applied after the rule's, only
  * to requests given to this ref). n_eps == 0: every request given to it is
- * answered with empty_status (500 when the ref does not resolve, 503 when the
- * Service has no ready endpoint).
+ * answered with empty_status (500 when the ref does not resolve or its
+ * filters fail closed, 503 when the Service has no ready endpoint).
  */
 struct gw_backend {
     uint32_t weight;

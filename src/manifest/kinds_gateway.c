@@ -1495,18 +1495,19 @@ static const struct {
     {"ResponseHeaderModifier", "responseHeaderModifier",
      offsetof(struct mf_http_filter, response_header_modifier), false, NULL},
     {"RequestMirror", "requestMirror", offsetof(struct mf_http_filter, request_mirror), false,
-     NULL},
+     "RequestMirror filters are not implemented yet; ignored (requests are forwarded but not "
+     "mirrored)"},
     {"RequestRedirect", "requestRedirect", offsetof(struct mf_http_filter, request_redirect), false,
      NULL},
     {"URLRewrite", "urlRewrite", offsetof(struct mf_http_filter, url_rewrite), false, NULL},
     {"ExtensionRef", "extensionRef", offsetof(struct mf_http_filter, extension_ref), false,
      "metalgate has no extension filters; an ExtensionRef cannot be resolved and must not be "
-     "skipped, so requests matching this rule get HTTP 500"},
+     "skipped, so every request it applies to gets HTTP 500 (ResolvedRefs=False, InvalidKind)"},
     {"CORS", "cors", offsetof(struct mf_http_filter, cors), true,
      "CORS filters are not implemented yet; ignored (no CORS headers are added)"},
     {"ExternalAuth", "externalAuth", offsetof(struct mf_http_filter, external_auth), true,
-     "ExternalAuth filters are not implemented yet; requests matching this rule are refused "
-     "(the filter fails closed)"},
+     "ExternalAuth filters are not implemented yet; the filter fails closed: every request it "
+     "applies to gets HTTP 500 and reaches no backend"},
 };
 
 static const char *const mf_http_filter_types[] = {"RequestHeaderModifier",

@@ -21,7 +21,9 @@
  * NotAllowedByListeners. ResolvedRefs (1.8) is the route's, the same on
  * every parent: the backendRefs of every rule and the backends of
  * RequestMirror filters must be core Services that exist (with the port
- * named), in the route's namespace or permitted by a ReferenceGrant.
+ * named), in the route's namespace or permitted by a ReferenceGrant; an
+ * ExtensionRef filter never resolves (InvalidKind), as metalgate defines no
+ * extension filter kinds.
  * Whether the parent Gateway itself is accepted does not change attachment;
  * the Gateway's own conditions say that.
  */
@@ -355,6 +357,48 @@ plan_rt_resolve(const struct plan_gw_ctx *g, const struct mf_object *route, stru
     }
 }
 
+/*
+ * ExtensionRef filters of a filter list: metalgate defines no extension
+ * kinds, so none resolves. The spec's ResolvedRefs reason for a reference to
+ * an unsupported group/kind is InvalidKind; the workers answer 500 for the
+ * rule or ref (the filter must not be skipped).
+ */
+static void
+plan_rt_check_extensions(const struct mf_list *filters, const char *at, struct plan_rt_refs *st)
+{
+    for (uint32_t i = 0; i < filters->n; i++) {
+        const struct mf_http_filter *f = MF_LIST_AT(*filters, struct mf_http_filter, i);
+        const struct mf_gw_objref *x = f->extension_ref;
+
+        if (x == NULL || st->failures++ > 0) /* counted; the message is the first failure's */
+            continue;
+        st->reason = "InvalidKind";
+        snprintf(st->msg, sizeof(st->msg),
+                 "%s.filters[%u].extensionRef: %s/%s %s is not a supported filter kind: "
+                 "metalgate has no extension filters, requests it applies to get HTTP 500",
+                 at, i, plan_gw_or(&x->group, ""), plan_gw_or(&x->kind, ""),
+                 plan_gw_or(&x->name, ""));
+    }
+}
+
+static void
+plan_rt_resolve_extensions(const struct mf_object *route, struct plan_rt_refs *st)
+{
+    const struct mf_httproute_spec *spec = ((const struct mf_httproute *)route->body)->spec;
+    char at[64], path[128];
+
+    for (uint32_t i = 0; i < spec->rules.n; i++) {
+        const struct mf_http_rule *rule = MF_LIST_AT(spec->rules, struct mf_http_rule, i);
+        snprintf(at, sizeof(at), "spec.rules[%u]", i);
+        plan_rt_check_extensions(&rule->filters, at, st);
+        for (uint32_t j = 0; j < rule->backend_refs.n; j++) {
+            snprintf(path, sizeof(path), "%s.backendRefs[%u]", at, j);
+            plan_rt_check_extensions(
+                &MF_LIST_AT(rule->backend_refs, struct mf_http_backend_ref, j)->filters, path, st);
+        }
+    }
+}
+
 static void
 plan_rt_resolved_cond(struct plan_ctx *c, const struct plan_rt_refs *st, struct plan_condition *out)
 {
@@ -385,6 +429,9 @@ plan_rt_fill(struct plan_gw_ctx *g, const struct mf_object *o, size_t seq, struc
     r->name = plan_strdup(g->c, o->name);
     r->created = mf_object_created(o);
     r->refs_resolved = refs.failures == 0;
+    /* After refs_resolved, which is about backends: an ExtensionRef only
+     * changes the condition (its rule or ref is served 500 regardless). */
+    plan_rt_resolve_extensions(o, &refs);
     r->parents = plan_alloc(g->c, (spec->parent_refs.n + 1) * sizeof(*r->parents));
     for (uint32_t i = 0; i < spec->parent_refs.n; i++) {
         const struct mf_gw_parent_ref *pr =

@@ -227,8 +227,8 @@ static int rt_gw_filters(struct arena *a, const struct mf_list *filters, struct 
 
 /* Resolves one backendRef (and takes its filters): 500 when it names nothing we can serve (another
  * kind, a missing Service or port, another namespace unless the plan found
- * every ref of the route permitted), 503 when the Service has no ready
- * endpoint. */
+ * every ref of the route permitted) or its filters fail closed, 503 when the
+ * Service has no ready endpoint. */
 static int
 rt_gw_backend(struct rt_gw_build *b, const struct plan_route *pr,
               const struct mf_http_backend_ref *r, struct gw_backend *out)
@@ -242,6 +242,8 @@ rt_gw_backend(struct rt_gw_build *b, const struct plan_route *pr,
     out->empty_status = 500;
     if (rt_gw_filters(&b->snap->arena, &r->filters, &out->filters) != 0)
         return -1;
+    if (out->filters.fail_closed)
+        return 0; /* no endpoints: every request given to this ref gets 500 */
     if (!rt_str_default(&r->group, "") || !rt_str_default(&r->kind, "Service") ||
         r->name.v == NULL ||
         (r->namespace.v != NULL && strcmp(r->namespace.v, pr->ns) != 0 && !pr->refs_resolved))
@@ -323,14 +325,21 @@ rt_gw_path_mod(struct arena *a, const struct mf_http_path_modifier *pm, enum gw_
     }
 }
 
-/* The filters of a rule or a backendRef the workers apply; others
- * (RequestMirror, ExtensionRef, CORS, ExternalAuth) are not implemented and
- * are ignored. */
+/* The filters of a rule or a backendRef the workers apply. ExtensionRef and
+ * ExternalAuth are not implemented and must not be skipped (an auth filter
+ * skipped would forward unauthenticated requests): they make the rule or ref
+ * fail closed. RequestMirror and CORS are not implemented either but are
+ * safe to skip (mirroring is best effort; no CORS headers only makes browsers
+ * refuse cross-origin reads), so they are ignored; the manifest warns. */
 static int
 rt_gw_filters(struct arena *a, const struct mf_list *filters, struct gw_filters *g)
 {
     for (uint32_t i = 0; i < filters->n; i++) {
         const struct mf_http_filter *f = MF_LIST_AT(*filters, struct mf_http_filter, i);
+
+        if (f->extension_ref != NULL || f->external_auth.node != NULL ||
+            rt_str_is(&f->type, "ExtensionRef") || rt_str_is(&f->type, "ExternalAuth"))
+            g->fail_closed = true;
 
         if (f->request_header_modifier && !g->req_headers &&
             (g->req_headers = rt_gw_header_mod(a, f->request_header_modifier)) == NULL)

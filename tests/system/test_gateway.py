@@ -1129,3 +1129,146 @@ def test_timeout_after_head_closes(gwx, timed_backend):
     while timed_backend.drips_cut == cut and time.monotonic() < deadline:
         time.sleep(0.1)
     assert timed_backend.drips_cut == cut + 1
+
+
+# ---- filters the gateway does not apply ------------------------------------------
+# ExternalAuth and ExtensionRef must not be skipped: the rule (or the
+# backendRef) that carries one answers 500 and its backend never sees the
+# request. RequestMirror and CORS are skipped: the rule forwards as usual.
+# Backend C (fixture counted_backend) records every request it receives.
+
+class CountingHandler(Handler):
+    def answer(self):
+        with self.server.lock:
+            self.server.seen.append(self.path)
+        super().answer()
+
+    do_GET = do_POST = answer
+
+
+UNAPPLIED_ROUTES = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: unapplied, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - matches: [{path: {value: /fc/auth}}]
+    filters:
+    - type: ExternalAuth
+      externalAuth: {protocol: HTTP, backendRef: {name: svc-a, port: 80}}
+    backendRefs: [{name: svc-c, port: 80}]
+  - matches: [{path: {value: /fc/auth-redirect}}]
+    filters:
+    - type: ExternalAuth
+      externalAuth: {protocol: HTTP, backendRef: {name: svc-a, port: 80}}
+    - {type: RequestRedirect, requestRedirect: {hostname: example.org}}
+  - matches: [{path: {value: /fc/ext}}]
+    filters:
+    - type: ExtensionRef
+      extensionRef: {group: example.com, kind: Filter, name: f}
+    backendRefs: [{name: svc-c, port: 80}]
+  - matches: [{path: {value: /fc/ref-ext}}]
+    backendRefs:
+    - name: svc-c
+      port: 80
+      filters:
+      - type: ExtensionRef
+        extensionRef: {group: example.com, kind: Filter, name: f}
+    - {name: svc-a, port: 80}
+  - matches: [{path: {value: /fc/ref-auth}}]
+    backendRefs:
+    - name: svc-c
+      port: 80
+      filters:
+      - type: ExternalAuth
+        externalAuth: {protocol: GRPC, backendRef: {name: svc-a, port: 80}}
+  - matches: [{path: {value: /fc/mirror}}]
+    filters:
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: svc-b, port: 80}}
+    - type: CORS
+      cors: {allowOrigins: ["https://www.example.org"]}
+    backendRefs:
+    - name: svc-c
+      port: 80
+      filters:
+      - type: RequestMirror
+        requestMirror: {backendRef: {name: svc-b, port: 80}}
+"""
+
+
+@pytest.fixture(scope="module")
+def counted_backend():
+    server = http.server.ThreadingHTTPServer(("127.0.0.25", 0), CountingHandler)
+    server.daemon_threads = True
+    server.name, server.seen, server.lock = "C", [], threading.Lock()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def gwf(mg, backends, counted_backend, tmp_path_factory):
+    g = Gateway(mg.binary, tmp_path_factory.mktemp("gwf"), *backends)
+    c = counted_backend
+    g.file.write_text(manifests(g.port, *backends) + "---\n" + UNAPPLIED_ROUTES + "---\n" +
+                      service_yaml("svc-c") + "---\n" +
+                      slice_yaml("c", "svc-c", c.server_address[0], c.server_address[1]))
+    g.proc.send_signal(signal.SIGHUP)
+    deadline, code = time.monotonic() + 10, 0
+    while code != 200 and time.monotonic() < deadline:
+        code = g.curl("/fc/mirror/ready")[0]
+        time.sleep(0.05)
+    assert code == 200, g.logs()
+    yield g
+    g.stop()
+
+
+def seen_under(backend, prefix):
+    with backend.lock:
+        return [p for p in backend.seen if p.startswith(prefix)]
+
+
+def test_external_auth_fails_closed(gwf, counted_backend):
+    for path in ("/fc/auth", "/fc/auth/x?q=1"):
+        assert gwf.curl(path)[0] == 500
+    r = subprocess.run(["curl", "-s", "-m", "10", "-X", "POST", "--data", "secret",
+                        "-o", "/dev/null", "-w", "%{http_code}", gwf.url("/fc/auth")],
+                       capture_output=True, timeout=30, text=True)
+    assert r.stdout == "500", r
+    # The rule's redirect does not answer in the filter's place.
+    assert location(gwf, "/fc/auth-redirect") == (500, None)
+    assert gwf.curl("/fc/ref-auth")[0] == 500
+    # Backend C serves (/fc/mirror) but was never given these requests.
+    assert gwf.who("/fc/mirror/check") == "C"
+    assert seen_under(counted_backend, "/fc/auth") == []
+    assert seen_under(counted_backend, "/fc/ref-auth") == []
+
+
+def test_extension_ref_fails_closed(gwf, counted_backend):
+    assert gwf.curl("/fc/ext")[0] == 500
+    assert gwf.curl("/fc/ext/deeper")[0] == 500
+    assert seen_under(counted_backend, "/fc/ext") == []
+
+
+def test_backend_extension_ref_fails_its_share(gwf, counted_backend):
+    n = 60
+    r = subprocess.run(["curl", "-s", "-m", "30", "-w", "%{http_code}\n"] +
+                       [gwf.url("/fc/ref-ext")] * n, capture_output=True, timeout=60, text=True)
+    lines = r.stdout.splitlines()
+    codes = [line for line in lines if line in ("200", "500")]
+    names = [json.loads(line)["name"] for line in lines if line.startswith("{")]
+    assert len(codes) == n, r.stdout
+    # Equal weights: both shares show (all 60 on one side has probability 2^-59).
+    assert codes.count("500") > 0 and codes.count("200") > 0, codes
+    assert names == ["A"] * codes.count("200"), names
+    assert seen_under(counted_backend, "/fc/ref-ext") == []
+
+
+def test_request_mirror_and_cors_are_skipped(gwf, counted_backend):
+    code, body = gwf.curl("/fc/mirror/x", "-H", "Origin: https://www.example.org")
+    assert code == 200, body
+    assert json.loads(body)["name"] == "C"
+    assert seen_under(counted_backend, "/fc/mirror/x") == ["/fc/mirror/x"]

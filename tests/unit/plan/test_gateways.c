@@ -930,6 +930,51 @@ mirror_backends_are_references_too(void **state)
     release(&f);
 }
 
+/* metalgate has no extension filter kinds: an ExtensionRef, on a rule or a
+ * backendRef, never resolves (InvalidKind). refs_resolved stays about
+ * backends: a permitted cross-namespace backend is still served. */
+static void
+extension_refs_never_resolve(void **state)
+{
+    struct fixture f;
+    const char *on_rule =
+        RT "metadata: {name: r, namespace: gateway-conformance-infra}\n"
+        "spec: {parentRefs: [{name: same-namespace}],\n"
+        "  rules: [{filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Filter, name: f}}],\n"
+        "    backendRefs: [{name: infra-backend-v1, port: 8080}]}]}\n" END;
+    const char *on_ref =
+        RT "metadata: {name: r, namespace: gateway-conformance-infra}\n"
+        "spec: {parentRefs: [{name: same-namespace}],\n"
+        "  rules: [{backendRefs: [{name: infra-backend-v1, port: 8080},\n"
+        "    {name: infra-backend-v2, port: 8080,\n"
+        "     filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Filter, name: g}}]}]}]}\n" END;
+    const char *external_auth =
+        RT "metadata: {name: r, namespace: gateway-conformance-infra}\n"
+        "spec: {parentRefs: [{name: same-namespace}],\n"
+        "  rules: [{filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: auth, port: 80}}}],\n"
+        "    backendRefs: [{name: infra-backend-v1, port: 8080}]}]}\n" END;
+    const char *msg;
+
+    (void)state;
+    build(&f, BASE, INFRA, on_rule, NULL);
+    msg = GW_COND(parent(route(f.plan, INFRA_NS, "r"), 0), "ResolvedRefs", "False", "InvalidKind");
+    assert_non_null(strstr(msg, "spec.rules[0].filters[0].extensionRef"));
+    assert_non_null(strstr(msg, "example.com/Filter f"));
+    GW_COND(parent(route(f.plan, INFRA_NS, "r"), 0), "Accepted", "True", "Accepted");
+    assert_true(route(f.plan, INFRA_NS, "r")->refs_resolved);
+    release(&f);
+    build(&f, BASE, INFRA, on_ref, NULL);
+    msg = GW_COND(parent(route(f.plan, INFRA_NS, "r"), 0), "ResolvedRefs", "False", "InvalidKind");
+    assert_non_null(strstr(msg, "spec.rules[0].backendRefs[1].filters[0].extensionRef"));
+    assert_true(route(f.plan, INFRA_NS, "r")->refs_resolved);
+    release(&f);
+    /* ExternalAuth is a filter, not a reference metalgate resolves: the
+     * workers refuse its requests, the conditions stay as they were. */
+    build(&f, BASE, INFRA, external_auth, NULL);
+    GW_COND(parent(route(f.plan, INFRA_NS, "r"), 0), "ResolvedRefs", "True", "ResolvedRefs");
+    release(&f);
+}
+
 /* ---- policies ------------------------------------------------------------ */
 
 static const char *const POLICY_TARGETS =
@@ -1171,6 +1216,7 @@ main(void)
         cmocka_unit_test(unknown_backend_kind_is_invalid_kind),
         cmocka_unit_test(cross_namespace_backend_needs_a_reference_grant),
         cmocka_unit_test(mirror_backends_are_references_too),
+        cmocka_unit_test(extension_refs_never_resolve),
         cmocka_unit_test(accepted_policies_say_they_are_not_enforced),
         cmocka_unit_test(missing_targets_are_target_not_found),
         cmocka_unit_test(second_dns_policy_on_a_target_is_conflicted),
