@@ -86,6 +86,15 @@ gw_peer_text(struct gw_conn *c, const struct sockaddr_storage *ss)
         ip_format(&a, c->peer);
 }
 
+/* The request parser starts over. Its fields live in cin's tail, so a
+ * connection without an input buffer has none (it gets them with one). */
+static void
+gw_conn_parser_reset(struct gw_conn *c)
+{
+    http_parser_init(&c->p, HTTP_REQUEST, &c->w->lim,
+                     c->cin ? GW_INBUF_TAIL(c->cin)->fields : NULL, c->cin ? GW_FIELDS : 0);
+}
+
 void
 gw_conn_accept(struct gw_worker *w, int fd, const struct gw_lsock *ls)
 {
@@ -107,7 +116,8 @@ gw_conn_accept(struct gw_worker *w, int fd, const struct gw_lsock *ls)
         gw_peer_text(c, &ss);
     ev_io_init(&c->cio, fd, gw_conn_on_client, c);
     ev_timer_init(&c->timer, gw_conn_on_timer, c);
-    http_parser_init(&c->p, HTTP_REQUEST, &w->lim, c->fields, GW_FIELDS);
+    c->cout.w = c->uout.w = w;
+    gw_conn_parser_reset(c);
     c->next = w->conns;
     if (w->conns != NULL)
         w->conns->prev = c;
@@ -152,8 +162,8 @@ gw_conn_close(struct gw_conn *c)
 
 /* ---- the proxy's own answers ------------------------------------------------ */
 
-/* Between requests an idle connection keeps no input buffer: they go back
- * to the worker's cache (idle keep-alive connections stay small). */
+/* Between requests an idle connection keeps no buffer that is empty: they
+ * go back to the worker's caches (idle keep-alive connections stay small). */
 static void
 gw_conn_release_buffers(struct gw_conn *c)
 {
@@ -164,6 +174,8 @@ gw_conn_release_buffers(struct gw_conn *c)
         gw_buf_put(c->w, c->cin);
         c->cin = NULL;
     }
+    gw_obuf_shed(&c->uout);
+    gw_obuf_shed(&c->cout);
 }
 
 /* After a response of the proxy's own: the next request, or close. */
@@ -187,7 +199,7 @@ gw_conn_local_done(struct gw_conn *c, bool cl)
     c->cin_len -= c->body_off;
     c->body_off = 0;
     gw_conn_release_buffers(c);
-    http_parser_init(&c->p, HTTP_REQUEST, &c->w->lim, c->fields, GW_FIELDS);
+    gw_conn_parser_reset(c);
     gw_conn_set_state(c, GW_C_HEAD);
 }
 
@@ -556,7 +568,8 @@ gw_conn_req_body(struct gw_conn *c)
                 return false;
             }
             c->uin_len = 0;
-            http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->ulim, c->rfields, GW_FIELDS);
+            http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->ulim, GW_INBUF_TAIL(c->uin)->fields,
+                             GW_FIELDS);
             http_parser_set_request_method(&c->rp, c->method);
             gw_conn_set_state(c, GW_C_RESP_HEAD);
             return true;
@@ -599,7 +612,7 @@ gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
     c->cin_len -= c->body_off;
     c->body_off = 0;
     gw_conn_release_buffers(c);
-    http_parser_init(&c->p, HTTP_REQUEST, &c->w->lim, c->fields, GW_FIELDS);
+    gw_conn_parser_reset(c);
     gw_conn_set_state(c, GW_C_HEAD);
 }
 
@@ -624,7 +637,8 @@ gw_conn_resp_head(struct gw_conn *c)
         /* Interim answers are dropped: Expect was answered by the proxy. */
         memmove(c->uin, c->uin + c->rp.msg.head_len, c->uin_len - c->rp.msg.head_len);
         c->uin_len -= c->rp.msg.head_len;
-        http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->ulim, c->rfields, GW_FIELDS);
+        http_parser_init(&c->rp, HTTP_RESPONSE, &c->w->ulim, GW_INBUF_TAIL(c->uin)->fields,
+                             GW_FIELDS);
         http_parser_set_request_method(&c->rp, c->method);
         return;
     }
@@ -752,6 +766,8 @@ gw_conn_arm(struct gw_conn *c)
         return gw_conn_close(c);
     if (gw_obuf_pending(&c->cout) > 0)
         ce |= EV_WRITE;
+    else if (c->st == GW_C_HEAD && c->cin == NULL)
+        gw_obuf_shed(&c->cout); /* the last response is out: idle, keep nothing */
     /* Reading on while the upstream answers: pipelined requests are buffered
      * (parsed later), a client that leaves is seen at once, and the
      * interest does not flip twice per request. */
@@ -791,8 +807,11 @@ gw_conn_on_client(struct ev_loop *loop, struct ev_io *io, unsigned ev)
     (void)loop;
     if ((ev & EV_READ) && !(c->cio.events & EV_READ))
         return gw_conn_close(c); /* hang-up or error while not reading */
-    if ((ev & EV_READ) && c->cin == NULL && (c->cin = gw_buf_get(c->w)) == NULL)
-        return gw_conn_close(c);
+    if ((ev & EV_READ) && c->cin == NULL) {
+        if ((c->cin = gw_buf_get(c->w)) == NULL)
+            return gw_conn_close(c);
+        gw_conn_parser_reset(c); /* idle until now: nothing parsed yet */
+    }
     if (ev & EV_READ) {
         n = recv(c->cfd, c->cin + c->cin_len, GW_IN_CAP - c->cin_len, 0);
         if (n == 0 && c->st == GW_C_TUNNEL) {

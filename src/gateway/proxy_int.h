@@ -15,6 +15,7 @@
 #define GW_IN_CAP (64u * 1024)    /* client and upstream read buffers */
 #define GW_OUT_HIGH (256u * 1024) /* stop reading a side once this much waits to be written */
 #define GW_FIELDS 100
+#define GW_OBUF_SMALL 4096u /* an output buffer's first block */
 #define GW_POOL_MAX 256 /* idle upstream connections per worker */
 
 /* A listening socket of one worker. */
@@ -75,6 +76,8 @@ struct gw_worker {
     size_t nejected;
     char *bufs[GW_BUF_CACHE]; /* idle connections hold no input buffer */
     size_t nbufs;
+    char *small[GW_BUF_CACHE]; /* ... nor output buffer (GW_OBUF_SMALL blocks) */
+    size_t nsmall;
     struct gw_scratch *scratch;
     struct http_limits lim;  /* client requests: the operator's limits */
     struct http_limits ulim; /* upstream responses: the codec's defaults */
@@ -94,6 +97,7 @@ struct gw_proxy {
 struct gw_obuf {
     char *p;
     size_t off, len, cap;
+    struct gw_worker *w; /* whose cache of GW_OBUF_SMALL blocks it uses */
     uint64_t sent; /* bytes written over the buffer's life (the access log's count) */
 };
 
@@ -108,11 +112,23 @@ struct gw_txn {
     int32_t rule;
     uint16_t status; /* sent or being sent; 0: none */
     int8_t minor;    /* -1: no head parsed */
-    uint16_t method_len, target_len, host_len;
-    char method[GW_LOG_RAW_METHOD]; /* copies: the head leaves cin when the body streams */
+    uint16_t method_len, target_len, host_len; /* of the copies in cin's tail */
+};
+
+/*
+ * What lives with an input buffer for one exchange, behind its GW_IN_CAP
+ * bytes: the parsed head's fields and, for a request, the access log's
+ * copies of its head (the head leaves the buffer while the body streams).
+ * Idle connections hold no input buffer, so they hold none of this either.
+ */
+struct gw_inbuf_tail {
+    struct http_field fields[GW_FIELDS];
+    char method[GW_LOG_RAW_METHOD];
     char target[GW_LOG_RAW_TARGET];
     char host[GW_LOG_RAW_HOST];
 };
+#define GW_INBUF_SIZE (GW_IN_CAP + sizeof(struct gw_inbuf_tail))
+#define GW_INBUF_TAIL(buf) ((struct gw_inbuf_tail *)(void *)((buf) + GW_IN_CAP))
 
 enum gw_state {
     GW_C_HEAD = 0,  /* reading a request head */
@@ -162,8 +178,6 @@ struct gw_conn {
      * byte, the whole exchange's deadline, the current attempt's. */
     uint64_t req_start, req_deadline, try_deadline;
     struct gw_obuf cout, uout;
-    struct http_field fields[GW_FIELDS];
-    struct http_field rfields[GW_FIELDS];
 };
 
 /* conn.c */
@@ -207,12 +221,14 @@ char *gw_buf_get(struct gw_worker *w);
 void gw_buf_put(struct gw_worker *w, char *p);
 void gw_buf_free_all(struct gw_worker *w);
 
-/* obuf helpers */
+/* obuf helpers. An empty buffer gives its block back to the worker with
+ * gw_obuf_shed() (idle connections keep none); the next reserve takes one. */
 int gw_obuf_reserve(struct gw_obuf *b, size_t n);
 int gw_obuf_append(struct gw_obuf *b, const void *p, size_t n);
 size_t gw_obuf_pending(const struct gw_obuf *b);
 /* Writes what it can; returns 0, or -1 on a write error other than EAGAIN. */
 int gw_obuf_flush(struct gw_obuf *b, int fd);
 void gw_obuf_free(struct gw_obuf *b);
+void gw_obuf_shed(struct gw_obuf *b);
 
 #endif

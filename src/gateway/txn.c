@@ -53,15 +53,17 @@ gw_txn_head(struct gw_conn *c)
 {
     const struct http_msg *m = &c->p.msg;
     struct gw_txn *t = &c->txn;
+    struct gw_inbuf_tail *tail;
 
     t->minor = (int8_t)m->minor;
     if (c->snap == NULL || !c->snap->access_log)
         return;
-    t->method_len =
-        gw_txn_copy(t->method, sizeof(t->method), c->cin + m->method_text.off, m->method_text.len);
+    tail = GW_INBUF_TAIL(c->cin);
+    t->method_len = gw_txn_copy(tail->method, sizeof(tail->method), c->cin + m->method_text.off,
+                                m->method_text.len);
     t->target_len =
-        gw_txn_copy(t->target, sizeof(t->target), c->cin + m->target.off, m->target.len);
-    t->host_len = gw_txn_copy(t->host, sizeof(t->host), c->cin + m->host.off, m->host.len);
+        gw_txn_copy(tail->target, sizeof(tail->target), c->cin + m->target.off, m->target.len);
+    t->host_len = gw_txn_copy(tail->host, sizeof(tail->host), c->cin + m->host.off, m->host.len);
 }
 
 /* "addr:port" or "[addr]:port" of an upstream endpoint. */
@@ -101,10 +103,11 @@ gw_txn_log(struct gw_conn *c, uint64_t now, bool aborted)
     r.rule = t->route ? t->rule : -1;
     r.client = c->peer;
     r.client_port = c->peer_port;
-    if (t->minor >= 0) {
-        r.method = t->method;
-        r.target = t->target;
-        r.host = t->host;
+    if (t->minor >= 0 && c->cin != NULL) { /* the copies live in cin's tail */
+        const struct gw_inbuf_tail *tail = GW_INBUF_TAIL(c->cin);
+        r.method = tail->method;
+        r.target = tail->target;
+        r.host = tail->host;
         r.method_len = t->method_len;
         r.target_len = t->target_len;
         r.host_len = t->host_len;

@@ -214,7 +214,7 @@ gw_pick_backend(struct gw_worker *w, const struct gw_rule *r)
 char *
 gw_buf_get(struct gw_worker *w)
 {
-    return w->nbufs > 0 ? w->bufs[--w->nbufs] : malloc(GW_IN_CAP);
+    return w->nbufs > 0 ? w->bufs[--w->nbufs] : malloc(GW_INBUF_SIZE);
 }
 
 void
@@ -233,6 +233,8 @@ gw_buf_free_all(struct gw_worker *w)
 {
     while (w->nbufs > 0)
         free(w->bufs[--w->nbufs]);
+    while (w->nsmall > 0)
+        free(w->small[--w->nsmall]);
 }
 
 /* ---- output buffers ----------------------------------------------------- */
@@ -254,7 +256,12 @@ gw_obuf_reserve(struct gw_obuf *b, size_t n)
         if (b->cap - b->len >= n)
             return 0;
     }
-    cap = b->cap ? b->cap : 4096;
+    if (b->cap == 0 && n <= GW_OBUF_SMALL && b->w != NULL && b->w->nsmall > 0) {
+        b->p = b->w->small[--b->w->nsmall];
+        b->cap = GW_OBUF_SMALL;
+        return 0;
+    }
+    cap = b->cap ? b->cap : GW_OBUF_SMALL;
     while (cap - b->len < n)
         cap *= 2;
     p = realloc(b->p, cap);
@@ -302,4 +309,18 @@ gw_obuf_free(struct gw_obuf *b)
     free(b->p);
     b->p = NULL;
     b->off = b->len = b->cap = 0;
+}
+
+void
+gw_obuf_shed(struct gw_obuf *b)
+{
+    if (b->p == NULL || gw_obuf_pending(b) > 0)
+        return;
+    if (b->cap == GW_OBUF_SMALL && b->w != NULL && b->w->nsmall < GW_BUF_CACHE) {
+        b->w->small[b->w->nsmall++] = b->p;
+        b->p = NULL;
+        b->off = b->len = b->cap = 0;
+    } else {
+        gw_obuf_free(b);
+    }
 }
