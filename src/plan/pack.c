@@ -84,10 +84,11 @@ plan_bytes_put(struct plan_bytes *b, const void *src, size_t len)
     b->n += len;
 }
 
+/* Unsigned LEB128: 7 bits a byte, the high bit says more follow. */
 static void
-plan_put_varint(struct plan_bytes *b, uint64_t x)
+plan_put_u128(struct plan_bytes *b, ip_u128 x)
 {
-    unsigned char buf[10];
+    unsigned char buf[19];
     size_t n = 0;
 
     do {
@@ -98,6 +99,12 @@ plan_put_varint(struct plan_bytes *b, uint64_t x)
         n++;
     } while (x);
     plan_bytes_put(b, buf, n);
+}
+
+static void
+plan_put_varint(struct plan_bytes *b, uint64_t x)
+{
+    plan_put_u128(b, x);
 }
 
 static uint64_t
@@ -271,22 +278,6 @@ plan_pack_service(struct plan_packer *w, const struct plan_service *s)
         plan_put_string(w, b, s->sharing_key);
     if (s->reason)
         plan_put_string(w, b, s->reason);
-}
-
-static void
-plan_put_u128(struct plan_bytes *b, ip_u128 x)
-{
-    unsigned char buf[19];
-    size_t n = 0;
-
-    do {
-        buf[n] = (unsigned char)(x & 0x7f);
-        x >>= 7;
-        if (x)
-            buf[n] |= 0x80;
-        n++;
-    } while (x);
-    plan_bytes_put(b, buf, n);
 }
 
 static void
@@ -477,18 +468,26 @@ plan_reader_free(struct plan_reader *r)
 
 /* The packed sections are written by plan_pack() alone; the bounds checks
  * below guard against our own bugs, not against hostile input. */
-static uint64_t
-plan_get_varint(const struct plan_bytes *b, size_t *off)
+static ip_u128
+plan_get_u128(const struct plan_bytes *b, size_t *off)
 {
-    uint64_t x = 0;
+    ip_u128 x = 0;
 
-    for (unsigned shift = 0; *off < b->n && shift < 64; shift += 7) {
+    for (unsigned shift = 0; *off < b->n && shift < 128; shift += 7) {
         unsigned char c = b->v[(*off)++];
-        x |= (uint64_t)(c & 0x7f) << shift;
+        x |= (ip_u128)(c & 0x7f) << shift;
         if (!(c & 0x80))
             break;
     }
     return x;
+}
+
+static uint64_t
+plan_get_varint(const struct plan_bytes *b, size_t *off)
+{
+    ip_u128 x = plan_get_u128(b, off);
+
+    return x > UINT64_MAX ? UINT64_MAX : (uint64_t)x;
 }
 
 static unsigned char
@@ -524,19 +523,6 @@ plan_get_ip(const struct plan_bytes *b, size_t *off, struct ip_addr *ip)
         ip->v = (ip->v << 8) | b->v[(*off)++];
 }
 
-static ip_u128
-plan_get_u128(const struct plan_bytes *b, size_t *off)
-{
-    ip_u128 x = 0;
-
-    for (unsigned shift = 0; *off < b->n && shift < 128; shift += 7) {
-        unsigned char c = b->v[(*off)++];
-        x |= (ip_u128)(c & 0x7f) << shift;
-        if (!(c & 0x80))
-            break;
-    }
-    return x;
-}
 
 const struct plan_service *
 plan_next_service(struct plan_reader *r)

@@ -40,8 +40,8 @@ fixture_buildv(struct fixture *f, const char *node, const struct plan_state *st,
     return f->plan;
 }
 
-static char *
-render(const struct plan *p, bool json)
+char *
+fixture_render(const struct plan *p, bool json)
 {
     char *text = NULL;
     size_t len = 0;
@@ -60,7 +60,7 @@ render(const struct plan *p, bool json)
 static void
 check_pack_round_trip(struct plan *p)
 {
-    char *json = render(p, true), *text = render(p, false), *after;
+    char *json = fixture_render(p, true), *text = fixture_render(p, false), *after;
     struct plan_state before_st, after_st;
     size_t nservices = p->nservices, nads = p->nadvertisements;
 
@@ -73,10 +73,10 @@ check_pack_round_trip(struct plan *p)
     assert_null(p->advertisements);
     assert_int_equal(p->nservices, nservices);
     assert_int_equal(p->nadvertisements, nads);
-    after = render(p, true);
+    after = fixture_render(p, true);
     assert_string_equal(after, json);
     free(after);
-    after = render(p, false);
+    after = fixture_render(p, false);
     assert_string_equal(after, text);
     free(after);
     assert_int_equal(plan_to_state(p, &after_st), 0);

@@ -2,6 +2,7 @@
 #ifndef METALGATE_TEST_PLAN_FIXTURE_H
 #define METALGATE_TEST_PLAN_FIXTURE_H
 
+#include <stdbool.h>
 #include <stdarg.h>
 
 #include "manifest/manifest.h"
@@ -21,5 +22,8 @@ struct fixture {
 struct plan *fixture_buildv(struct fixture *f, const char *node, const struct plan_state *st,
                             va_list parts);
 void fixture_release(struct fixture *f);
+
+/* The plan as JSON or as text, in a malloc'd string (free it). */
+char *fixture_render(const struct plan *p, bool json);
 
 #endif

@@ -162,21 +162,6 @@ hosts(const struct plan *p, const struct plan_route_parent *r, const char *lname
     return NULL;
 }
 
-static char *
-render(const struct plan *p, bool json)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-
-    if (json)
-        assert_int_equal(plan_render_json(p, mem), 0);
-    else
-        plan_render_text(p, mem);
-    fclose(mem);
-    return text;
-}
-
 /* ---- gateways ------------------------------------------------------------ */
 
 static void
@@ -1140,7 +1125,7 @@ json_and_text_show_the_three_sections(void **state)
 
     (void)state;
     build(&f, BASE, INFRA, m, NULL);
-    out = render(f.plan, true);
+    out = fixture_render(f.plan, true);
     assert_non_null(strstr(out, "\"gateways\": [\n    {\n      \"namespace\": \"gateway-conformance-infra\""));
     assert_non_null(strstr(out, "\"attachedRoutes\": 2,"));
     assert_non_null(strstr(out, "{\"type\": \"Accepted\", \"status\": \"True\", \"reason\": \"Accepted\", "
@@ -1153,7 +1138,7 @@ json_and_text_show_the_three_sections(void **state)
     assert_non_null(strstr(out, "\"targetRef\": \"HTTPRoute/r\""));
     assert_non_null(strstr(out, "\"policies\": [\n    {\n      \"kind\": \"RateLimitPolicy\""));
     free(out);
-    out = render(f.plan, false);
+    out = fixture_render(f.plan, false);
     assert_non_null(strstr(out, "\nGATEWAYS\n"));
     assert_non_null(strstr(out, "http:80/HTTP=2"));
     assert_non_null(strstr(out, "\nROUTES\n"));
@@ -1175,10 +1160,10 @@ metallb_only_plans_render_empty_arrays_and_no_text_sections(void **state)
     (void)state;
     build(&f, BASE, svc, NULL);
     assert_int_equal(f.plan->ngateways + f.plan->nroutes + f.plan->npolicies, 0);
-    out = render(f.plan, true);
+    out = fixture_render(f.plan, true);
     assert_non_null(strstr(out, "\"gateways\": [],\n  \"routes\": [],\n  \"policies\": []\n}\n"));
     free(out);
-    out = render(f.plan, false);
+    out = fixture_render(f.plan, false);
     assert_null(strstr(out, "GATEWAYS"));
     assert_null(strstr(out, "ROUTES"));
     free(out);
