@@ -545,6 +545,7 @@ QUERY_MATCHING = route_yaml("query-param-matching", """
     ("/?animal=whale&otherparam=irrelevant", [], V1),
     ("/?animal=dolphin&color=yellow", [], V2),
     ("/?color=blue&animal=dolphin", [], V3),
+    ("/?animal=whale&animal=dolphin", [], V1),  # a repeated param: its first value
     ("/?animal=whaledolphin", [], None), ("/", [], None), ("/?animal=Whale", [], None),
     ("/path1?animal=whale", [], V2),  # a longer path prefix beats the query rule
     ("/?animal=whale", ["version: one"], V3),  # path tie: header count decides
@@ -1136,6 +1137,8 @@ REDIRECT_PORT_AND_SCHEME = [
 def test_http_route_redirect_port_and_scheme(items, port, path, location):
     g = items.get(28, *REDIRECT_PORT_AND_SCHEME)
     check_redirect(g, path, 302, location, host="example.org", port=port)
+    # The port in the Host header plays no part: the listener's does.
+    check_redirect(g, path, 302, location, host="example.org:1234", port=port)
 
 
 REDIRECT_STATUS_CODES = redirect_route("redirect-303-307-308", [
@@ -1203,6 +1206,7 @@ MODIFY_HEADERS_OUT = {"X-Header-Add": "header-val-1,header-val-1",
 @pytest.mark.parametrize("path,upstream,headers,want", [
     ("/prefix/one/two", "/one/two", [], {}),
     ("/prefix/one", "/one", [], {}),
+    ("/prefix/one/", "/one/", [], {}),
     ("/prefix/one/two?q=1", "/one/two?q=1", [], {}),
     ("/full/one/two", "/one", [], {}),
     ("/full/one?q=1", "/one?q=1", [], {}),
