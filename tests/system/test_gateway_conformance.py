@@ -139,7 +139,7 @@ class Reply:
         return None
 
 
-class Metalgate:
+class ItemGateway:
     """One `metalgate run` for one catalogue item."""
 
     def __init__(self, binary, workdir, manifest):
@@ -278,8 +278,8 @@ class Items:
     def get(self, item, *docs):
         if item not in self.running:
             manifest = "---\n".join(common_yaml(item, self.echo) + list(docs))
-            self.running[item] = Metalgate(self.binary, self.tmp_factory.mktemp(f"item{item}"),
-                                           manifest)
+            self.running[item] = ItemGateway(self.binary,
+                                             self.tmp_factory.mktemp(f"item{item}"), manifest)
         return self.running[item]
 
     def stop_all(self):
@@ -333,10 +333,17 @@ def test_http_route_cross_namespace(items):
   parentRefs: [{name: backend-namespaces, namespace: gateway-conformance-infra}]
   rules:
   - backendRefs: [{name: web-backend, port: 8080}]
-""", namespace=WEB))
+""", namespace=WEB), route_yaml("namespace-not-selected", """
+  parentRefs: [{name: backend-namespaces, namespace: gateway-conformance-infra}]
+  rules:
+  - backendRefs: [{name: app-backend-v1, port: 8080}]
+""", namespace=APP))
     assert g.condition("cross-namespace", "Accepted", namespace=WEB) == ("True", "Accepted")
     assert g.condition("cross-namespace", "ResolvedRefs", namespace=WEB) == (
         "True", "ResolvedRefs")
+    # The selector admits only namespaces labelled gateway-conformance: backend.
+    assert g.condition("namespace-not-selected", "Accepted", namespace=APP) == (
+        "False", "NotAllowedByListeners")
     assert g.attached("backend-namespaces") == {"http": 1}
     served_by(g.request("/", gateway="backend-namespaces"), "web-backend")
 
@@ -873,9 +880,9 @@ REQUEST_HEADER_MODIFIER = route_yaml("request-header-modifier", """
     filters:
     - type: RequestHeaderModifier
       requestHeaderModifier:
-        set: [{name: X-Header-Set, value: header-set}]
-        add: [{name: X-Header-Add, value: header-add}]
-        remove: [X-Header-Remove]
+        set: [{name: X-HEADER-set, value: header-set}]
+        add: [{name: x-Header-ADD, value: header-add}]
+        remove: [X-header-REMOVE]
     backendRefs: [{name: infra-backend-v1, port: 8080}]
 """)
 
@@ -945,10 +952,10 @@ RESPONSE_HEADER_MODIFIER = route_yaml("response-header-modifier", """
     filters:
     - type: ResponseHeaderModifier
       responseHeaderModifier:
-        set: [{name: X-Header-Set, value: header-set}]
+        set: [{name: X-HEADER-set, value: header-set}]
         add: [{name: X-Lowercase-Add, value: one}, {name: X-Mixedcase-ADD-1, value: two},
               {name: X-Mixedcase-ADD-2, value: three}, {name: X-UPPERCASE-ADD, value: four}]
-        remove: [X-Header-Remove]
+        remove: [X-header-REMOVE]
     backendRefs: [{name: infra-backend-v1, port: 8080}]
   - matches: [{path: {type: PathPrefix, value: /request-and-response}}]
     filters:
