@@ -9,15 +9,16 @@ infra-backend-v1/v2/v3 (and web-backend, app-backend-v1/v2 in other
 namespaces) answering JSON
 {path, host, method, proto, headers, namespace, pod} (lib/echo.py).
 
-Each item gets its own metalgate (own IPAddressPool 127.10.<100+item>.0/24,
-own admin port, stopped by PID), started on first use and shared by the
-item's sub-cases; the echo servers are shared by the module. Status items
+Each item gets its own metalgate (own IPAddressPool 127.<random>.<item>.0/24,
+checked unused, own admin port, stopped by PID), started on first use and
+shared by the item's sub-cases; the echo servers are shared by the module. Status items
 read the route/listener conditions from the daemon's admin /status and also
 check the data-plane effect. Every wait is bounded.
 """
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -51,12 +52,34 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def common_yaml(item, echo):
+GATEWAY_PORTS = (80, 443, 8080, 8090)
+
+
+def unused_pool(item, tries=50):
+    """A loopback /24 for one item whose first addresses have none of the
+    listener ports in use. The gateway's listeners use SO_REUSEPORT: a
+    second run (another worktree, an ASan run) on the same address and port
+    would silently share the port with this one, so each run picks a
+    random second octet and checks it."""
+    for _ in range(tries):
+        prefix = f"127.{random.randint(100, 199)}.{item}"
+        try:
+            for host in range(3):
+                for port in GATEWAY_PORTS:
+                    with socket.socket() as s:
+                        s.bind((f"{prefix}.{host}", port))
+        except OSError:
+            continue
+        return f"{prefix}.0/24"
+    raise AssertionError(f"no unused loopback pool for item {item}")
+
+
+def common_yaml(pool, echo):
     """Pool, class, namespaces, and the backends' Services and EndpointSlices."""
     docs = [f"""apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
 metadata: {{name: conformance, namespace: metallb-system}}
-spec: {{addresses: [127.10.{100 + item}.0/24]}}
+spec: {{addresses: [{pool}]}}
 """, """apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: metalgate}
@@ -277,7 +300,7 @@ class Items:
 
     def get(self, item, *docs):
         if item not in self.running:
-            manifest = "---\n".join(common_yaml(item, self.echo) + list(docs))
+            manifest = "---\n".join(common_yaml(unused_pool(item), self.echo) + list(docs))
             self.running[item] = ItemGateway(self.binary,
                                              self.tmp_factory.mktemp(f"item{item}"), manifest)
         return self.running[item]
