@@ -1224,6 +1224,16 @@ REWRITE_PATH = route_yaml("rewrite-path", """
     - type: URLRewrite
       urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
     backendRefs: [{name: infra-backend-v1, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /slash-prefix/}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /xyz}}
+    backendRefs: [{name: infra-backend-v1, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /slash-replacement}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /xyz/}}
+    backendRefs: [{name: infra-backend-v1, port: 8080}]
 """)
 
 MODIFY_HEADERS_IN = ["X-Header-Add: header-val-1", "X-Header-Set: set-val",
@@ -1243,6 +1253,12 @@ MODIFY_HEADERS_OUT = {"X-Header-Add": "header-val-1,header-val-1",
     ("/strip-prefix/three", "/three", [], {}),
     ("/strip-prefix", "/", [], {}),
     ("/strip-prefix/", "/", [], {}),
+    # One joining slash whichever side has it (digest 1.6).
+    ("/slash-prefix/bar", "/xyz/bar", [], {}),
+    ("/slash-prefix", "/xyz", [], {}),
+    ("/slash-replacement/bar", "/xyz/bar", [], {}),
+    ("/slash-replacement/", "/xyz/", [], {}),
+    ("/slash-replacement", "/xyz", [], {}),
     ("/full/rewrite-path-and-modify-headers/test", "/test", MODIFY_HEADERS_IN,
      MODIFY_HEADERS_OUT),
     ("/prefix/rewrite-path-and-modify-headers/one", "/prefix/one", MODIFY_HEADERS_IN,
