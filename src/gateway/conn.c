@@ -704,8 +704,7 @@ gw_conn_arm(struct gw_conn *c)
         gw_obuf_pending(&c->cout) < GW_OUT_HIGH)
         ce |= EV_READ;
     if (c->up != NULL) {
-        if (c->st == GW_C_CONNECT || gw_obuf_pending(&c->uout) > 0 ||
-            gw_conn_left_for_upstream(c))
+        if (c->st == GW_C_CONNECT || gw_obuf_pending(&c->uout) > 0 || gw_conn_left_for_upstream(c))
             ue |= EV_WRITE;
         if ((c->st == GW_C_RESP_HEAD || c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL) &&
             gw_obuf_pending(&c->cout) < GW_OUT_HIGH && c->uin_len < GW_IN_CAP)
