@@ -1177,11 +1177,24 @@ REDIRECT_STATUS_CODES = redirect_route("redirect-303-307-308", [
     ("/permanent", "{statusCode: 308}")])
 
 
-@pytest.mark.parametrize("path,status", [
-    ("/see-other", 303), ("/temporary", 307), ("/permanent", 308)])
-def test_http_route_303_307_308_redirect(items, path, status):
+def check_status_redirect(items, path, status):
     g = items.get(29, SAME_NAMESPACE, REDIRECT_STATUS_CODES)
-    check_redirect(g, path, status, f"http://redirect.example{path}", method="POST")
+    for method in ("POST", "GET"):
+        check_redirect(g, path, status, f"http://redirect.example{path}", method=method)
+        check_redirect(g, f"{path}/x?q=1", status, f"http://redirect.example{path}/x?q=1",
+                       method=method)
+
+
+def test_http_route_303_redirect(items):
+    check_status_redirect(items, "/see-other", 303)
+
+
+def test_http_route_307_redirect(items):
+    check_status_redirect(items, "/temporary", 307)
+
+
+def test_http_route_308_redirect(items):
+    check_status_redirect(items, "/permanent", 308)
 
 
 # --- 31, 32: rewrites ------------------------------------------------------
@@ -1423,17 +1436,7 @@ spec:
 ]
 
 
-@pytest.mark.parametrize("route,resolved,host,path,want", [
-    ("reference-grant", ("True", "ResolvedRefs"), "valid.example", "/", "app-backend-v1"),
-    ("invalid-reference-grant", ("False", "RefNotPermitted"), "invalid.example", "/", 500),
-    ("partially-invalid-via-reference-grant", ("False", "RefNotPermitted"),
-     "partial.example", "/v1", V1),
-    ("partially-invalid-via-reference-grant", ("False", "RefNotPermitted"),
-     "partial.example", "/invalid", 500),
-    # The grant names app-backend-v1 only: its sibling Service is not covered.
-    ("partially-invalid-via-reference-grant", ("False", "RefNotPermitted"),
-     "partial.example", "/not-granted", 500)])
-def test_http_route_reference_grant(items, route, resolved, host, path, want):
+def check_grant(items, route, resolved, host, path, want):
     g = items.get(42, *REFERENCE_GRANTS)
     assert g.condition(route, "Accepted") == ("True", "Accepted")
     assert g.condition(route, "ResolvedRefs") == resolved
@@ -1442,6 +1445,25 @@ def test_http_route_reference_grant(items, route, resolved, host, path, want):
         assert reply.status == 500, (reply.status, reply.body[:300])
     else:
         served_by(reply, want)
+
+
+def test_http_route_reference_grant(items):
+    check_grant(items, "reference-grant", ("True", "ResolvedRefs"), "valid.example", "/",
+                "app-backend-v1")
+
+
+def test_http_route_invalid_reference_grant(items):
+    """The grant in the web-backend namespace names another Service."""
+    check_grant(items, "invalid-reference-grant", ("False", "RefNotPermitted"),
+                "invalid.example", "/", 500)
+
+
+@pytest.mark.parametrize("path,want", [
+    ("/v1", V1), ("/invalid", 500),
+    ("/not-granted", 500)])  # the grant names app-backend-v1, not its sibling
+def test_http_route_partially_invalid_via_invalid_reference_grant(items, path, want):
+    check_grant(items, "partially-invalid-via-reference-grant", ("False", "RefNotPermitted"),
+                "partial.example", path, want)
 
 
 def check_no_matching_parent(g, route):
