@@ -28,7 +28,7 @@ import urllib.request
 
 import pytest
 
-from lib.echo import EchoServer
+from lib.echo import EchoServer, parse_duration
 
 INFRA = "gateway-conformance-infra"
 WEB = "gateway-conformance-web-backend"
@@ -1499,3 +1499,13 @@ def test_http_route_invalid_parent_ref_section_name_not_matching_port(items):
   - backendRefs: [{name: infra-backend-v1, port: 8080}]
 """))
     check_no_matching_parent(g, "httproute-listener-section-name-not-matching-port")
+
+
+# --- the echo backend itself -------------------------------------------------
+
+@pytest.mark.parametrize("text,seconds", [
+    ("1s", 1.0), ("500ms", 0.5), ("1m30s", 90.0), ("1h", 3600.0), ("0s", 0.0),
+    ("1.5s", None), ("1d", None), ("s", None), ("", None), ("1s ", None)])
+def test_echo_parse_duration(text, seconds):
+    """?delay= takes GEP-2257 durations, as the conformance echo does."""
+    assert parse_duration(text) == seconds
