@@ -748,6 +748,20 @@ gw_conn_step(struct gw_conn *c)
     return true;
 }
 
+/* Input a body or tunnel step left in the buffer because the other side's
+ * output had reached GW_OUT_HIGH (the decoders consume everything else). */
+static bool
+gw_conn_left_for_upstream(const struct gw_conn *c)
+{
+    return (c->st == GW_C_REQ_BODY || c->st == GW_C_TUNNEL) && c->cin_len > c->body_off;
+}
+
+static bool
+gw_conn_left_for_client(const struct gw_conn *c)
+{
+    return (c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL) && c->uin_len > c->ubody_off;
+}
+
 /* Flushes, then waits for exactly the readiness the state needs. */
 static void
 gw_conn_arm(struct gw_conn *c)
@@ -764,7 +778,10 @@ gw_conn_arm(struct gw_conn *c)
     }
     if (c->st == GW_C_CLOSING && gw_obuf_pending(&c->cout) == 0)
         return gw_conn_close(c);
-    if (gw_obuf_pending(&c->cout) > 0)
+    /* Input left by a step that stopped at GW_OUT_HIGH needs a wakeup even
+     * when the flush above emptied the output: its peer may have sent it all
+     * already, so no read event would come. Writability fires at once. */
+    if (gw_obuf_pending(&c->cout) > 0 || gw_conn_left_for_client(c))
         ce |= EV_WRITE;
     else if (c->st == GW_C_HEAD && c->cin == NULL)
         gw_obuf_shed(&c->cout); /* the last response is out: idle, keep nothing */
@@ -777,7 +794,7 @@ gw_conn_arm(struct gw_conn *c)
         gw_obuf_pending(&c->cout) < GW_OUT_HIGH)
         ce |= EV_READ;
     if (c->up != NULL) {
-        if (c->st == GW_C_CONNECT || gw_obuf_pending(&c->uout) > 0)
+        if (c->st == GW_C_CONNECT || gw_obuf_pending(&c->uout) > 0 || gw_conn_left_for_upstream(c))
             ue |= EV_WRITE;
         if ((c->st == GW_C_RESP_HEAD || c->st == GW_C_RESP_BODY || c->st == GW_C_TUNNEL) &&
             gw_obuf_pending(&c->cout) < GW_OUT_HIGH && c->uin_len < GW_IN_CAP)

@@ -543,20 +543,31 @@ def test_chunked_response_body(gw):
     assert "transfer-encoding: chunked" in r.stderr.lower()
 
 
+def curl_verbose(gw, path, *args):
+    """(status, body) like gw.curl; a failure shows curl's exit code and
+    stderr (timeout or empty reply?) and the end of the gateway's log."""
+    cmd = ["curl", "-sS", "-m", "60", "-o", "-", "-w", "\n%{http_code}", *args, gw.url(path)]
+    r = subprocess.run(cmd, capture_output=True, timeout=90)
+    body, _, code = r.stdout.rpartition(b"\n")
+    why = (f"curl exit {r.returncode}: {r.stderr.decode(errors='replace')[-300:]}\n"
+           f"gateway log:\n{gw.logs()[-1500:]}")
+    return int(code or 0), body, why
+
+
 def test_large_bodies(gw, tmp_path):
     data = os.urandom(8 * 1024 * 1024)
     f = tmp_path / "big"
     f.write_bytes(data)
     # curl sends Expect: 100-continue for a body this large: the proxy answers it.
     # -m 60: on a loaded machine the Python backend hashing 8 MB is slow.
-    code, body = gw.curl("/echo", "-m", "60", "--data-binary", f"@{f}")
-    assert code == 200, (code, body[:200])
+    code, body, why = curl_verbose(gw, "/echo", "--data-binary", f"@{f}")
+    assert code == 200, (code, body[:200], why)
     doc = json.loads(body)
     assert doc["len"] == len(data)
     assert doc["sha"] == hashlib.sha256(data).hexdigest()
     n = 20 * 1000 * 1000
-    code, body = gw.curl(f"/big?n={n}", "-m", "60")
-    assert code == 200 and len(body) == n
+    code, body, why = curl_verbose(gw, f"/big?n={n}")
+    assert code == 200 and len(body) == n, (code, len(body), why)
     assert body[:32] == b"0123456789abcdef" * 2
 
 
