@@ -304,7 +304,13 @@ mf_load_document(struct mf_doc_ctx *dc, const struct ynode *root, unsigned doc_i
     if (api_version == NULL || kind_name == NULL)
         return;
     slash = strrchr(api_version, '/');
-    snprintf(group, sizeof(group), "%.*s", slash ? (int)(slash - api_version) : 0, api_version);
+    {
+        size_t glen = slash ? (size_t)(slash - api_version) : 0;
+        if (glen >= sizeof(group))
+            glen = sizeof(group) - 1; /* no kind has so long a group: it stays unknown */
+        memcpy(group, api_version, glen);
+        group[glen] = '\0';
+    }
     kind = mf_kind_lookup(group, kind_name);
     if (kind == NULL) {
         mf_unknown_kind(&ctx, root, group, api_version, kind_name);
