@@ -20,7 +20,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -29,6 +28,7 @@ import urllib.request
 import pytest
 
 from lib.echo import EchoServer, parse_duration
+from lib.gateway import GatewayDaemon
 
 INFRA = "gateway-conformance-infra"
 WEB = "gateway-conformance-web-backend"
@@ -44,12 +44,6 @@ BACKENDS = {
     "app-backend-v2": (APP, "127.0.0.46"),
 }
 V1, V2, V3 = "infra-backend-v1", "infra-backend-v2", "infra-backend-v3"
-
-
-def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 GATEWAY_PORTS = (80, 443, 8080, 8090)
@@ -162,18 +156,14 @@ class Reply:
         return None
 
 
-class ItemGateway:
+class ItemGateway(GatewayDaemon):
     """One `metalgate run` for one catalogue item."""
 
     def __init__(self, binary, workdir, manifest):
-        self.file = workdir / "conformance.yaml"
-        self.file.write_text(manifest)
-        self.log = open(workdir / "metalgate.log", "w+")
-        self.admin = f"127.0.0.1:{free_port()}"
-        self.proc = subprocess.Popen(
-            [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", self.admin],
-            stdout=self.log, stderr=subprocess.STDOUT,
-            env=dict(os.environ, METALGATE_WORKERS="2"))
+        file = workdir / "conformance.yaml"
+        file.write_text(manifest)
+        super().__init__(binary, file, workdir / "metalgate.log",
+                         env=dict(os.environ, METALGATE_WORKERS="2"))
         self.status = self.wait_status()
         self.addresses = {g["name"]: g["addresses"] for g in self.status["gateways"]}
         for g in self.status["gateways"]:
@@ -193,21 +183,6 @@ class ItemGateway:
             except OSError:
                 time.sleep(0.05)
         raise AssertionError(f"no /status from metalgate: {self.logs()}")
-
-    def wait_listening(self, addr, port, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection((addr, port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"{addr}:{port} not listening: {self.logs()}")
-
-    def logs(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
 
     def addr(self, gateway):
         return self.addresses[gateway][0]
@@ -262,19 +237,6 @@ class ItemGateway:
         status = int(lines[0].split()[1])
         hdrs = [tuple(s.strip() for s in ln.split(":", 1)) for ln in lines[1:] if ":" in ln]
         return Reply(status, hdrs, body)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            logs = self.logs()
-            self.log.close()
-        assert "Sanitizer" not in logs and "runtime error" not in logs, logs
-        assert self.proc.returncode == 0, logs
 
 
 @pytest.fixture(scope="module", autouse=True)
