@@ -19,7 +19,8 @@ import urllib.parse
 
 import pytest
 
-from lib.gateway import GatewayDaemon, ServerThread, free_port, read_all
+from lib.gateway import (GatewayDaemon, ServerThread, free_port, pool_and_class_yaml,
+                         read_all)
 
 GW_ADDR = "127.10.0.0"  # the pool's first address: the Gateway's
 
@@ -122,17 +123,7 @@ def service_yaml(name):
             f"spec: {{ports: [{{name: http, port: 80, targetPort: web}}]}}\n")
 
 
-BASE = """apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {{name: pool, namespace: metallb-system}}
-spec: {{addresses: [127.10.0.0/24]}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: mg}}
-spec: {{controllerName: metalgate.io/gateway-controller}}
----
-apiVersion: gateway.networking.k8s.io/v1
+GATEWAY = """apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {{name: gw, namespace: apps}}
 spec:
@@ -312,7 +303,8 @@ endpoints: [{{addresses: ['{baddr}']}}]
 
 def manifests(port, a, b, dyn="svc-a"):
     refused = free_port("127.0.0.23")
-    docs = [BASE.format(port=port), MAIN_ROUTE % {"dyn": dyn},
+    docs = [pool_and_class_yaml(f"{GW_ADDR}/24") + GATEWAY.format(port=port),
+            MAIN_ROUTE % {"dyn": dyn},
             CROSS_NS.format(bport=b.port, baddr=b.host)]
     for s in ("svc-a", "svc-b", "svc-ab", "svc-empty", "svc-refused", "svc-half"):
         docs.append(service_yaml(s))

@@ -14,22 +14,12 @@ import urllib.request
 
 import pytest
 
-from lib.gateway import GatewayDaemon, free_port, read_all
+from lib.gateway import GatewayDaemon, free_port, pool_and_class_yaml, read_all
 from test_gateway import Backend, service_yaml, slice_yaml
 
 OPS_ADDR = "127.11.0.0"  # the first address of this file's pool
 
-MANIFEST = """apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {{name: pool, namespace: metallb-system}}
-spec: {{addresses: [127.11.0.0/24]}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: mg}}
-spec: {{controllerName: metalgate.io/gateway-controller}}
----
-apiVersion: gateway.networking.k8s.io/v1
+MANIFEST = """apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata:
   name: gw
@@ -82,8 +72,9 @@ class Ops(GatewayDaemon):
 
     def write_manifest(self, extra=""):
         a = self.backend
-        docs = [MANIFEST.format(port=self.port, log=self.log_setting, extra=extra,
-                                slow_svc="svc-hang" if self.hang else "svc-a"),
+        gateway = MANIFEST.format(port=self.port, log=self.log_setting, extra=extra,
+                                  slow_svc="svc-hang" if self.hang else "svc-a")
+        docs = [pool_and_class_yaml(f"{OPS_ADDR}/24") + gateway,
                 service_yaml("svc-a"), slice_yaml("a", "svc-a", a.host, a.port)]
         if self.hang:
             docs += [service_yaml("svc-hang"), slice_yaml("hang", "svc-hang", *self.hang)]

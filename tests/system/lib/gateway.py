@@ -37,6 +37,22 @@ def read_all(s, limit=1 << 20):
     return data
 
 
+def pool_and_class_yaml(cidr):
+    """The IPAddressPool `pool` and our GatewayClass `mg`, each followed by
+    a document separator: the head of the gateway tests' manifests."""
+    return f"""apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {{name: pool, namespace: metallb-system}}
+spec: {{addresses: [{cidr}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {{name: mg}}
+spec: {{controllerName: metalgate.io/gateway-controller}}
+---
+"""
+
+
 class GatewayDaemon:
     """One `metalgate run -f FILE --node n1 --admin 127.0.0.1:<free port>`.
 
