@@ -9,7 +9,6 @@ import resource
 import shutil
 import json
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -20,13 +19,10 @@ import urllib.parse
 
 import pytest
 
+from lib.gateway import (GatewayDaemon, ServerThread, free_port, pool_and_class_yaml,
+                         read_all)
+
 GW_ADDR = "127.10.0.0"  # the pool's first address: the Gateway's
-
-
-def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -108,18 +104,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = answer
 
 
-class Backend:
+class Backend(ServerThread):
     def __init__(self, name, host):
-        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.server.name = name
-        self.host, self.port = host, self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(host, Handler, name=name)
 
 
 def slice_yaml(name, svc, addr, port, ready=True):
@@ -136,17 +123,7 @@ def service_yaml(name):
             f"spec: {{ports: [{{name: http, port: 80, targetPort: web}}]}}\n")
 
 
-BASE = """apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {{name: pool, namespace: metallb-system}}
-spec: {{addresses: [127.10.0.0/24]}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: mg}}
-spec: {{controllerName: metalgate.io/gateway-controller}}
----
-apiVersion: gateway.networking.k8s.io/v1
+GATEWAY = """apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {{name: gw, namespace: apps}}
 spec:
@@ -326,7 +303,8 @@ endpoints: [{{addresses: ['{baddr}']}}]
 
 def manifests(port, a, b, dyn="svc-a"):
     refused = free_port("127.0.0.23")
-    docs = [BASE.format(port=port), MAIN_ROUTE % {"dyn": dyn},
+    docs = [pool_and_class_yaml(f"{GW_ADDR}/24") + GATEWAY.format(port=port),
+            MAIN_ROUTE % {"dyn": dyn},
             CROSS_NS.format(bport=b.port, baddr=b.host)]
     for s in ("svc-a", "svc-b", "svc-ab", "svc-empty", "svc-refused", "svc-half"):
         docs.append(service_yaml(s))
@@ -340,68 +318,23 @@ def manifests(port, a, b, dyn="svc-a"):
     return "---\n".join(d if d.endswith("\n") else d + "\n" for d in docs)
 
 
-class Gateway:
+class Gateway(GatewayDaemon):
+    """metalgate run on manifests() in tmp_path/m/all.yaml, 2 workers."""
+
     def __init__(self, binary, tmp_path, a, b, args=(), preexec_fn=None):
-        self.port = free_port(GW_ADDR)
+        port = free_port(GW_ADDR)
         self.a, self.b = a, b
         self.dir = tmp_path / "m"
         self.dir.mkdir()
-        self.file = self.dir / "all.yaml"
-        self.file.write_text(manifests(self.port, a, b))
-        self.log = open(tmp_path / "gw.log", "w+")
-        admin = f"127.0.0.1:{free_port()}"
-        self.proc = subprocess.Popen(
-            [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", admin,
-             "--workers", "2", *args],
-            stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
-        self.wait_listening()
-
-    def wait_listening(self, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"metalgate exited: {self.logs()}")
-            try:
-                socket.create_connection((GW_ADDR, self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"gateway not listening: {self.logs()}")
-
-    def logs(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def url(self, path):
-        return f"http://{GW_ADDR}:{self.port}{path}"
-
-    def curl(self, path, *args, host=None):
-        cmd = ["curl", "-sS", "-m", "10", "-o", "-", "-w", "\n%{http_code}", *args]
-        if host:
-            cmd += ["-H", f"Host: {host}"]
-        r = subprocess.run(cmd + [self.url(path)], capture_output=True, timeout=30)
-        body, _, code = r.stdout.rpartition(b"\n")
-        return int(code or 0), body
+        file = self.dir / "all.yaml"
+        file.write_text(manifests(port, a, b))
+        super().__init__(binary, file, tmp_path / "gw.log", ("--workers", "2", *args),
+                         host=GW_ADDR, port=port, preexec_fn=preexec_fn)
 
     def who(self, path, *args, host=None):
         code, body = self.curl(path, *args, host=host)
         assert code == 200, (code, body)
         return json.loads(body)["name"]
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            logs = self.logs()
-            self.log.close()
-        # A sanitizer build (METALGATE_BIN=build-asan/...) reports here.
-        assert "Sanitizer" not in logs and "runtime error" not in logs, logs
-        assert self.proc.returncode == 0, logs
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -680,7 +613,7 @@ def test_reload_switches_routes_on_open_connection(mg, backends, tmp_path):
         assert json.loads(r.read())["name"] == "A"
         sock = conn.sock
         g.file.write_text(manifests(g.port, *backends, dyn="svc-b"))
-        g.proc.send_signal(signal.SIGHUP)
+        g.reload()
         deadline, name, n = time.monotonic() + 10, "A", 0
         while name == "A" and time.monotonic() < deadline and n < 500:
             conn.request("GET", "/dyn")
@@ -694,19 +627,6 @@ def test_reload_switches_routes_on_open_connection(mg, backends, tmp_path):
         conn.close()
     finally:
         g.stop()
-
-
-def read_all(s, limit=1 << 20):
-    data = b""
-    while len(data) < limit:
-        try:
-            chunk = s.recv(65536)
-        except ConnectionResetError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 def test_timeouts(mg, backends, tmp_path):
@@ -801,7 +721,7 @@ def test_reload_under_load(mg, backends, tmp_path):
                 time.sleep(0.4)
                 g.file.write_text(manifests(g.port, *backends,
                                             dyn="svc-b" if i % 2 == 0 else "svc-a"))
-                g.proc.send_signal(signal.SIGHUP)
+                g.reload()
             out, _ = wrk.communicate(timeout=30)
         finally:
             if wrk.poll() is None:
@@ -875,7 +795,6 @@ class TimedHandler(Handler):
 
 
 class TimedServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
     drips_cut = 0
 
     def handle_error(self, request, client_address):
@@ -980,30 +899,33 @@ spec:
 
 @pytest.fixture(scope="module")
 def timed_backend():
-    server = TimedServer(("127.0.0.24", 0), TimedHandler)
-    server.name = "T"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    t = ServerThread("127.0.0.24", TimedHandler, TimedServer, name="T")
+    yield t.server
+    t.stop()
+
+
+def reloaded_gateway(mg, backends, tmp_path, routes, service, server, ready_path, args=()):
+    """A Gateway on manifests() that a SIGHUP then gives `routes` and the
+    Service `service` (EndpointSlice: `server`); returned once ready_path
+    answers 200 (bounded)."""
+    g = Gateway(mg.binary, tmp_path, *backends, args=args)
+    g.file.write_text(manifests(g.port, *backends) + "---\n" + routes + "---\n" +
+                      service_yaml(service) + "---\n" +
+                      slice_yaml(service.removeprefix("svc-"), service, *server.server_address))
+    g.reload()
+    deadline, code = time.monotonic() + 10, 0
+    while code != 200 and time.monotonic() < deadline:
+        code = g.curl(ready_path)[0]
+        time.sleep(0.05)
+    assert code == 200, g.logs()
+    return g
 
 
 @pytest.fixture(scope="module")
 def gwx(mg, backends, timed_backend, tmp_path_factory):
     """The upstream timeout is 800 ms here: rules without timeouts keep it."""
-    g = Gateway(mg.binary, tmp_path_factory.mktemp("gwx"), *backends,
-                args=("--upstream-timeout", "800"))
-    t = timed_backend
-    g.file.write_text(manifests(g.port, *backends) + "---\n" + EXTRA_ROUTES + "---\n" +
-                      service_yaml("svc-t") + "---\n" +
-                      slice_yaml("t", "svc-t", t.server_address[0], t.server_address[1]))
-    g.proc.send_signal(signal.SIGHUP)
-    deadline, code = time.monotonic() + 10, 0
-    while code != 200 and time.monotonic() < deadline:
-        code = g.curl("/to/req")[0]
-        time.sleep(0.05)
-    assert code == 200, g.logs()
+    g = reloaded_gateway(mg, backends, tmp_path_factory.mktemp("gwx"), EXTRA_ROUTES, "svc-t",
+                         timed_backend, "/to/req", args=("--upstream-timeout", "800"))
     yield g
     g.stop()
 
@@ -1210,29 +1132,15 @@ spec:
 
 @pytest.fixture(scope="module")
 def counted_backend():
-    server = http.server.ThreadingHTTPServer(("127.0.0.25", 0), CountingHandler)
-    server.daemon_threads = True
-    server.name, server.seen, server.lock = "C", [], threading.Lock()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    c = ServerThread("127.0.0.25", CountingHandler, name="C", seen=[], lock=threading.Lock())
+    yield c.server
+    c.stop()
 
 
 @pytest.fixture(scope="module")
 def gwf(mg, backends, counted_backend, tmp_path_factory):
-    g = Gateway(mg.binary, tmp_path_factory.mktemp("gwf"), *backends)
-    c = counted_backend
-    g.file.write_text(manifests(g.port, *backends) + "---\n" + UNAPPLIED_ROUTES + "---\n" +
-                      service_yaml("svc-c") + "---\n" +
-                      slice_yaml("c", "svc-c", c.server_address[0], c.server_address[1]))
-    g.proc.send_signal(signal.SIGHUP)
-    deadline, code = time.monotonic() + 10, 0
-    while code != 200 and time.monotonic() < deadline:
-        code = g.curl("/fc/mirror/ready")[0]
-        time.sleep(0.05)
-    assert code == 200, g.logs()
+    g = reloaded_gateway(mg, backends, tmp_path_factory.mktemp("gwf"), UNAPPLIED_ROUTES,
+                         "svc-c", counted_backend, "/fc/mirror/ready")
     yield g
     g.stop()
 

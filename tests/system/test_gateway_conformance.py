@@ -20,7 +20,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -29,6 +28,7 @@ import urllib.request
 import pytest
 
 from lib.echo import EchoServer, parse_duration
+from lib.gateway import GatewayDaemon
 
 INFRA = "gateway-conformance-infra"
 WEB = "gateway-conformance-web-backend"
@@ -44,12 +44,6 @@ BACKENDS = {
     "app-backend-v2": (APP, "127.0.0.46"),
 }
 V1, V2, V3 = "infra-backend-v1", "infra-backend-v2", "infra-backend-v3"
-
-
-def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 GATEWAY_PORTS = (80, 443, 8080, 8090)
@@ -162,18 +156,14 @@ class Reply:
         return None
 
 
-class ItemGateway:
+class ItemGateway(GatewayDaemon):
     """One `metalgate run` for one catalogue item."""
 
     def __init__(self, binary, workdir, manifest):
-        self.file = workdir / "conformance.yaml"
-        self.file.write_text(manifest)
-        self.log = open(workdir / "metalgate.log", "w+")
-        self.admin = f"127.0.0.1:{free_port()}"
-        self.proc = subprocess.Popen(
-            [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", self.admin],
-            stdout=self.log, stderr=subprocess.STDOUT,
-            env=dict(os.environ, METALGATE_WORKERS="2"))
+        file = workdir / "conformance.yaml"
+        file.write_text(manifest)
+        super().__init__(binary, file, workdir / "metalgate.log",
+                         env=dict(os.environ, METALGATE_WORKERS="2"))
         self.status = self.wait_status()
         self.addresses = {g["name"]: g["addresses"] for g in self.status["gateways"]}
         for g in self.status["gateways"]:
@@ -193,21 +183,6 @@ class ItemGateway:
             except OSError:
                 time.sleep(0.05)
         raise AssertionError(f"no /status from metalgate: {self.logs()}")
-
-    def wait_listening(self, addr, port, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection((addr, port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"{addr}:{port} not listening: {self.logs()}")
-
-    def logs(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
 
     def addr(self, gateway):
         return self.addresses[gateway][0]
@@ -262,19 +237,6 @@ class ItemGateway:
         status = int(lines[0].split()[1])
         hdrs = [tuple(s.strip() for s in ln.split(":", 1)) for ln in lines[1:] if ":" in ln]
         return Reply(status, hdrs, body)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            logs = self.logs()
-            self.log.close()
-        assert "Sanitizer" not in logs and "runtime error" not in logs, logs
-        assert self.proc.returncode == 0, logs
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -871,62 +833,63 @@ def test_http_route_named_rule(items):
 
 
 # --- 20, 23: header modifiers ----------------------------------------------
+# The suite's request and response tests share their rules and most cases;
+# they differ in the filter's direction and the case-insensitivity rule.
 
-REQUEST_HEADER_MODIFIER = route_yaml("request-header-modifier", """
-  parentRefs: [{name: same-namespace}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /set}}]
-    filters:
-    - type: RequestHeaderModifier
-      requestHeaderModifier: {set: [{name: X-Header-Set, value: set-overwrites-values}]}
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-  - matches: [{path: {type: PathPrefix, value: /add}}]
-    filters:
-    - type: RequestHeaderModifier
-      requestHeaderModifier: {add: [{name: X-Header-Add, value: add-appends-values}]}
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-  - matches: [{path: {type: PathPrefix, value: /remove}}]
-    filters:
-    - type: RequestHeaderModifier
-      requestHeaderModifier: {remove: [X-Header-Remove]}
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-  - matches: [{path: {type: PathPrefix, value: /multiple}}]
-    filters:
-    - type: RequestHeaderModifier
-      requestHeaderModifier:
+def header_modifier_route(direction, case_insensitive_add, extra_rules=""):
+    """The route `{direction}-header-modifier`: one rule per path prefix,
+    each with one {direction}HeaderModifier filter, to infra-backend-v1."""
+    field = f"{direction}HeaderModifier"
+    modifiers = [
+        ("/set", " {set: [{name: X-Header-Set, value: set-overwrites-values}]}"),
+        ("/add", " {add: [{name: X-Header-Add, value: add-appends-values}]}"),
+        ("/remove", " {remove: [X-Header-Remove]}"),
+        ("/multiple", """
         set: [{name: X-Header-Set-1, value: header-set-1}, {name: X-Header-Set-2, value: header-set-2}]
         add: [{name: X-Header-Add-1, value: header-add-1}, {name: X-Header-Add-2, value: header-add-2},
               {name: X-Header-Add-3, value: header-add-3}]
-        remove: [X-Header-Remove-1, X-Header-Remove-2]
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-  - matches: [{path: {type: PathPrefix, value: /case-insensitivity}}]
-    filters:
-    - type: RequestHeaderModifier
-      requestHeaderModifier:
-        set: [{name: X-HEADER-set, value: header-set}]
-        add: [{name: x-Header-ADD, value: header-add}]
-        remove: [X-header-REMOVE]
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-""")
+        remove: [X-Header-Remove-1, X-Header-Remove-2]"""),
+        ("/case-insensitivity", f"""
+        set: [{{name: X-HEADER-set, value: header-set}}]
+        add: {case_insensitive_add}
+        remove: [X-header-REMOVE]"""),
+    ]
+    body = "\n  parentRefs: [{name: same-namespace}]\n  rules:\n"
+    for path, modifier in modifiers:
+        body += (f"  - matches: [{{path: {{type: PathPrefix, value: {path}}}}}]\n"
+                 f"    filters:\n    - type: {field[0].upper() + field[1:]}\n"
+                 f"      {field}:{modifier}\n"
+                 f"    backendRefs: [{{name: infra-backend-v1, port: 8080}}]\n")
+    return route_yaml(f"{direction}-header-modifier", body + extra_rules)
 
-# (path, request headers, {header: value the backend must see, None = absent})
-REQUEST_HEADER_CASES = [
-    ("/set", ["Some-Other-Header: val"],
+
+# (path, headers sent, {header: value that must arrive, None = absent}): the
+# client sends them to the request modifier, the backend to the response one.
+HEADER_CASES = [
+    ("/set", [("Some-Other-Header", "val")],
      {"Some-Other-Header": "val", "X-Header-Set": "set-overwrites-values"}),
-    ("/set", ["Some-Other-Header: val", "X-Header-Set: some-other-value"],
+    ("/set", [("Some-Other-Header", "val"), ("X-Header-Set", "some-other-value")],
      {"Some-Other-Header": "val", "X-Header-Set": "set-overwrites-values"}),
-    ("/add", ["Some-Other-Header: val"],
+    ("/add", [("Some-Other-Header", "val")],
      {"Some-Other-Header": "val", "X-Header-Add": "add-appends-values"}),
-    ("/add", ["Some-Other-Header: val", "X-Header-Add: some-other-value"],
+    ("/add", [("Some-Other-Header", "val"), ("X-Header-Add", "some-other-value")],
      {"Some-Other-Header": "val", "X-Header-Add": "some-other-value,add-appends-values"}),
-    ("/remove", ["X-Header-Remove: val"], {"X-Header-Remove": None}),
-    ("/multiple", ["X-Header-Set-2: set-val-2", "X-Header-Add-2: add-val-2",
-                   "X-Header-Add-3: add-val-3", "X-Header-Remove-2: remove-val-2",
-                   "Another-Header: another-header-val"],
+    ("/remove", [("X-Header-Remove", "val")], {"X-Header-Remove": None}),
+    ("/multiple", [("X-Header-Set-2", "set-val-2"), ("X-Header-Add-2", "add-val-2"),
+                   ("X-Header-Add-3", "add-val-3"), ("X-Header-Remove-2", "remove-val-2"),
+                   ("Another-Header", "another-header-val")],
      {"X-Header-Set-1": "header-set-1", "X-Header-Set-2": "header-set-2",
       "X-Header-Add-1": "header-add-1", "X-Header-Add-2": "add-val-2,header-add-2",
       "X-Header-Add-3": "add-val-3,header-add-3", "Another-Header": "another-header-val",
       "X-Header-Remove-1": None, "X-Header-Remove-2": None}),
+]
+
+REQUEST_HEADER_MODIFIER = header_modifier_route(
+    "request", "[{name: x-Header-ADD, value: header-add}]")
+
+# (path, request headers, {header: value the backend must see, None = absent})
+REQUEST_HEADER_CASES = [(path, [f"{k}: {v}" for k, v in sent], want)
+                        for path, sent, want in HEADER_CASES] + [
     ("/case-insensitivity", ["x-header-set: original-val-set", "x-header-add: original-val-add",
                              "x-header-remove: original-val-remove"],
      {"X-Header-Set": "header-set", "X-Header-Add": "original-val-add,header-add",
@@ -944,42 +907,9 @@ def test_http_route_request_header_modifier(items, path, headers, want):
         assert reply.request_header(name) == value, (name, reply.echo["headers"])
 
 
-RESPONSE_HEADER_MODIFIER = route_yaml("response-header-modifier", """
-  parentRefs: [{name: same-namespace}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /set}}]
-    filters:
-    - type: ResponseHeaderModifier
-      responseHeaderModifier: {set: [{name: X-Header-Set, value: set-overwrites-values}]}
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-  - matches: [{path: {type: PathPrefix, value: /add}}]
-    filters:
-    - type: ResponseHeaderModifier
-      responseHeaderModifier: {add: [{name: X-Header-Add, value: add-appends-values}]}
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-  - matches: [{path: {type: PathPrefix, value: /remove}}]
-    filters:
-    - type: ResponseHeaderModifier
-      responseHeaderModifier: {remove: [X-Header-Remove]}
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-  - matches: [{path: {type: PathPrefix, value: /multiple}}]
-    filters:
-    - type: ResponseHeaderModifier
-      responseHeaderModifier:
-        set: [{name: X-Header-Set-1, value: header-set-1}, {name: X-Header-Set-2, value: header-set-2}]
-        add: [{name: X-Header-Add-1, value: header-add-1}, {name: X-Header-Add-2, value: header-add-2},
-              {name: X-Header-Add-3, value: header-add-3}]
-        remove: [X-Header-Remove-1, X-Header-Remove-2]
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
-  - matches: [{path: {type: PathPrefix, value: /case-insensitivity}}]
-    filters:
-    - type: ResponseHeaderModifier
-      responseHeaderModifier:
-        set: [{name: X-HEADER-set, value: header-set}]
-        add: [{name: X-Lowercase-Add, value: one}, {name: X-Mixedcase-ADD-1, value: two},
-              {name: X-Mixedcase-ADD-2, value: three}, {name: X-UPPERCASE-ADD, value: four}]
-        remove: [X-header-REMOVE]
-    backendRefs: [{name: infra-backend-v1, port: 8080}]
+RESPONSE_HEADER_MODIFIER = header_modifier_route("response", """\
+[{name: X-Lowercase-Add, value: one}, {name: X-Mixedcase-ADD-1, value: two},
+              {name: X-Mixedcase-ADD-2, value: three}, {name: X-UPPERCASE-ADD, value: four}]""", """\
   - matches: [{path: {type: PathPrefix, value: /request-and-response}}]
     filters:
     - type: RequestHeaderModifier
@@ -990,22 +920,8 @@ RESPONSE_HEADER_MODIFIER = route_yaml("response-header-modifier", """
 """)
 
 # (path, headers the backend is asked to set, {response header: value, None = absent})
-RESPONSE_HEADER_CASES = [
-    ("/set", "Some-Other-Header:val",
-     {"Some-Other-Header": "val", "X-Header-Set": "set-overwrites-values"}),
-    ("/set", "Some-Other-Header:val,X-Header-Set:some-other-value",
-     {"Some-Other-Header": "val", "X-Header-Set": "set-overwrites-values"}),
-    ("/add", "Some-Other-Header:val",
-     {"Some-Other-Header": "val", "X-Header-Add": "add-appends-values"}),
-    ("/add", "Some-Other-Header:val,X-Header-Add:some-other-value",
-     {"Some-Other-Header": "val", "X-Header-Add": "some-other-value,add-appends-values"}),
-    ("/remove", "X-Header-Remove:val", {"X-Header-Remove": None}),
-    ("/multiple", "X-Header-Set-2:set-val-2,X-Header-Add-2:add-val-2,X-Header-Add-3:add-val-3,"
-                  "X-Header-Remove-2:remove-val-2,Another-Header:another-header-val",
-     {"X-Header-Set-1": "header-set-1", "X-Header-Set-2": "header-set-2",
-      "X-Header-Add-1": "header-add-1", "X-Header-Add-2": "add-val-2,header-add-2",
-      "X-Header-Add-3": "add-val-3,header-add-3", "Another-Header": "another-header-val",
-      "X-Header-Remove-1": None, "X-Header-Remove-2": None}),
+RESPONSE_HEADER_CASES = [(path, ",".join(f"{k}:{v}" for k, v in sent), want)
+                         for path, sent, want in HEADER_CASES] + [
     ("/case-insensitivity", "x-header-set:original-val-set,x-header-remove:original-val-remove",
      {"X-Header-Set": "header-set", "X-Header-Remove": None, "X-Lowercase-Add": "one",
       "X-Mixedcase-Add-1": "two", "X-Mixedcase-Add-2": "three", "X-Uppercase-Add": "four"}),

@@ -7,7 +7,6 @@ started by the test and stopped by its PID; every wait is bounded."""
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import time
@@ -15,21 +14,12 @@ import urllib.request
 
 import pytest
 
-from test_gateway import Backend, free_port, read_all, service_yaml, slice_yaml
+from lib.gateway import GatewayDaemon, free_port, pool_and_class_yaml, read_all
+from test_gateway import Backend, service_yaml, slice_yaml
 
 OPS_ADDR = "127.11.0.0"  # the first address of this file's pool
 
-MANIFEST = """apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {{name: pool, namespace: metallb-system}}
-spec: {{addresses: [127.11.0.0/24]}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: mg}}
-spec: {{controllerName: metalgate.io/gateway-controller}}
----
-apiVersion: gateway.networking.k8s.io/v1
+MANIFEST = """apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata:
   name: gw
@@ -67,7 +57,7 @@ EXTRA_RULE = """  - matches: [{path: {value: /extra}}]
 """
 
 
-class Ops:
+class Ops(GatewayDaemon):
     """metalgate run with this file's manifest, an access log file and options."""
 
     def __init__(self, binary, tmp_path, backend, args=(), log="http", hang=None):
@@ -76,45 +66,19 @@ class Ops:
         self.file = tmp_path / "ops.yaml"
         self.write_manifest()
         self.access = tmp_path / "access.log"
-        self.out = open(tmp_path / "daemon.log", "w+")
-        self.admin = f"127.0.0.1:{free_port()}"
-        self.proc = subprocess.Popen(
-            [binary, "run", "-f", str(self.file), "--node", "n1", "--admin", self.admin,
-             "--access-log", str(self.access), *args],
-            stdout=self.out, stderr=subprocess.STDOUT)
-        self.wait_listening()
+        super().__init__(binary, self.file, tmp_path / "daemon.log",
+                         ("--access-log", str(self.access), *args), host=OPS_ADDR,
+                         port=self.port)
 
     def write_manifest(self, extra=""):
         a = self.backend
-        docs = [MANIFEST.format(port=self.port, log=self.log_setting, extra=extra,
-                                slow_svc="svc-hang" if self.hang else "svc-a"),
+        gateway = MANIFEST.format(port=self.port, log=self.log_setting, extra=extra,
+                                  slow_svc="svc-hang" if self.hang else "svc-a")
+        docs = [pool_and_class_yaml(f"{OPS_ADDR}/24") + gateway,
                 service_yaml("svc-a"), slice_yaml("a", "svc-a", a.host, a.port)]
         if self.hang:
             docs += [service_yaml("svc-hang"), slice_yaml("hang", "svc-hang", *self.hang)]
         self.file.write_text("---\n".join(d if d.endswith("\n") else d + "\n" for d in docs))
-
-    def wait_listening(self, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"metalgate exited: {self.logs()}")
-            try:
-                socket.create_connection((OPS_ADDR, self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"gateway not listening: {self.logs()}")
-
-    def logs(self):
-        self.out.flush()
-        self.out.seek(0)
-        return self.out.read()
-
-    def raw(self, data):
-        """Sends data on a new connection; returns everything the gateway sent."""
-        with socket.create_connection((OPS_ADDR, self.port), timeout=10) as s:
-            s.sendall(data)
-            return read_all(s)
 
     def get(self, path, host="ops.example", headers=(), body=None, method="GET"):
         head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
@@ -150,19 +114,6 @@ class Ops:
             if line.startswith(name + "{" + want + "}"):
                 return int(float(line.rsplit(" ", 1)[1]))
         return 0
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            logs = self.logs()
-            self.out.close()
-        assert "Sanitizer" not in logs and "runtime error" not in logs, logs
-        assert self.proc.returncode == 0, logs
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +218,7 @@ def test_access_log_every_listener_and_reopen(mg, backend, tmp_path):
         assert (line["listener"], line["route"]) == ("apps/gw/quiet", "apps/q")
         # logrotate: move the file away, SIGHUP, the next line goes to a new file.
         os.rename(o.access, tmp_path / "access.log.1")
-        o.proc.send_signal(signal.SIGHUP)
+        o.reload()
         deadline = time.monotonic() + 10
         while not o.access.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -283,7 +234,7 @@ def test_access_log_every_listener_and_reopen(mg, backend, tmp_path):
 
 
 def reload_and_wait(o, generation):
-    o.proc.send_signal(signal.SIGHUP)
+    o.reload()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if json.loads(o.admin_get("/status"))["runtime"]["generation"] >= generation:

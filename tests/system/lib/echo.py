@@ -13,9 +13,10 @@ pod's environment). Like the suite's echo-basic it honours:
 import http.server
 import json
 import re
-import threading
 import time
 import urllib.parse
+
+from lib.gateway import ServerThread
 
 DURATION_RE = re.compile(r"([0-9]{1,5})(ms|h|m|s)")
 UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
@@ -74,20 +75,9 @@ class EchoHandler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = answer
 
 
-class EchoServer:
+class EchoServer(ServerThread):
     """One echo backend: service `name` in `namespace`, on host:<free port>."""
 
     def __init__(self, name, namespace, host):
-        self.name, self.namespace = name, namespace
-        self.server = http.server.ThreadingHTTPServer((host, 0), EchoHandler)
-        self.server.daemon_threads = True
-        self.server.namespace = namespace
-        self.server.pod = f"{name}-pod"
-        self.pod = self.server.pod
-        self.host, self.port = host, self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(host, EchoHandler, namespace=namespace, pod=f"{name}-pod")
+        self.name, self.namespace, self.pod = name, namespace, self.server.pod
