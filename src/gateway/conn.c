@@ -496,6 +496,9 @@ gw_conn_route(struct gw_conn *c)
     c->req_deadline = gw_deadline(c->req_start, c->rule->timeouts.request_ms);
     c->txn.route = &l->routes[res.route];
     c->txn.rule = (int32_t)res.rule;
+    /* A head that took longer than timeouts.request is not forwarded at all. */
+    if (gw_deadline_passed(ev_now(&c->w->loop), c->req_deadline))
+        return gw_conn_respond(c, 504, false);
     gw_conn_forward(c, c->rule);
 }
 
@@ -618,12 +621,21 @@ gw_conn_finish(struct gw_conn *c, bool upstream_reusable)
 
 /* ---- response ------------------------------------------------------------------ */
 
+static void gw_conn_deadline_expired(struct gw_conn *c);
+
 static void
 gw_conn_resp_head(struct gw_conn *c)
 {
     struct http_response_forward f = {c->minor, c->keep_alive};
-    enum http_result r = http_parse(&c->rp, c->uin, c->uin_len);
+    enum http_result r;
     size_t n = 0;
+    uint64_t now = ev_now(&c->w->loop);
+
+    /* A busy loop may see the answer and the expired timer together: the
+     * deadline wins, as it would have on an idle machine. */
+    if (gw_deadline_passed(now, c->req_deadline) || gw_deadline_passed(now, c->try_deadline))
+        return gw_conn_deadline_expired(c);
+    r = http_parse(&c->rp, c->uin, c->uin_len);
 
     if (r == HTTP_AGAIN) {
         if (c->uin_len == GW_IN_CAP)
