@@ -415,10 +415,11 @@ gw_conn_redirect(struct gw_conn *c, const struct gw_redirect *r)
         hlen = strlen(host);
     }
     path[0] = '\0';
-    if (r->path_type != GW_PATHMOD_NONE)
-        gw_path_modify(r->path_type, r->path, prefix, c->cin + m->path.off, m->path.len, path,
-                       sizeof(path));
-    else
+    if (r->path_type != GW_PATHMOD_NONE) {
+        if (gw_path_modify(r->path_type, r->path, prefix, c->cin + m->path.off, m->path.len, path,
+                           sizeof(path)) == 0)
+            return gw_conn_respond(c, 500, false); /* no room for the new path */
+    } else
         snprintf(path, sizeof(path), "%.*s", (int)m->path.len, c->cin + m->path.off);
     if (!((pn == 80 && strcmp(scheme, "http") == 0) || (pn == 443 && strcmp(scheme, "https") == 0)))
         snprintf(port, sizeof(port), ":%u", pn);
@@ -427,8 +428,9 @@ gw_conn_redirect(struct gw_conn *c, const struct gw_redirect *r)
                  r->status, http_status_reason(r->status), scheme, (int)hlen, host, port,
                  path[0] ? path : "/", m->query.len ? "?" : "", (int)m->query.len,
                  c->cin + m->query.off, cl ? "Connection: close\r\n" : "");
-    if (n > 0 && (size_t)n < sizeof(head))
-        gw_obuf_append(&c->cout, head, (size_t)n);
+    if (n <= 0 || (size_t)n >= sizeof(head))
+        return gw_conn_respond(c, 500, false); /* a Location too long to send */
+    gw_obuf_append(&c->cout, head, (size_t)n);
     c->txn.status = r->status;
     gw_conn_local_done(c, cl);
 }

@@ -7,6 +7,7 @@ void
 mf_diags_init(struct mf_diags *d)
 {
     memset(d, 0, sizeof(*d));
+    d->max = MF_DIAGS_MAX;
     arena_init(&d->arena, 64 * 1024, 0);
 }
 
@@ -36,7 +37,7 @@ mf_diags_addv(struct mf_diags *d, enum mf_severity sev, const char *file, uint32
         d->errors++;
     else
         d->warnings++;
-    if (d->n >= MF_DIAGS_MAX)
+    if (d->n >= (d->max ? d->max : MF_DIAGS_MAX))
         return;
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 64;
@@ -64,7 +65,7 @@ mf_diags_addv(struct mf_diags *d, enum mf_severity sev, const char *file, uint32
 void
 mf_diags_append(struct mf_diags *dst, struct mf_diags *src)
 {
-    size_t room = MF_DIAGS_MAX - (dst->n < MF_DIAGS_MAX ? dst->n : MF_DIAGS_MAX);
+    size_t room = dst->max - (dst->n < dst->max ? dst->n : dst->max);
     size_t take = src->n < room ? src->n : room;
 
     if (dst->n + take > dst->cap) {

@@ -39,6 +39,7 @@ struct mf_diags {
     struct mf_diag *v;
     size_t n, cap;
     size_t errors, warnings; /* including the ones not kept */
+    size_t max;              /* kept at most (MF_DIAGS_MAX unless lowered) */
     struct arena arena;      /* the diagnostics' strings */
 };
 

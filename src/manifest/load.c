@@ -565,8 +565,9 @@ mf_loader_thread(void *arg)
         struct stat st;
 
         /* A directory entry that is not a regular file (a FIFO, a dangling
-         * link) is skipped, as a shell glob of manifests would be. */
-        if (j->from_dir && stat(j->path, &st) == 0 && !S_ISREG(st.st_mode))
+         * link, a file removed since the listing: a ConfigMap volume swaps
+         * its links) is skipped, as before the loader had threads. */
+        if (j->from_dir && (stat(j->path, &st) != 0 || !S_ISREG(st.st_mode)))
             continue;
         j->rc = mf_load_file(&j->set, j->path, &j->diags);
     }
@@ -652,6 +653,9 @@ mf_load_paths(struct mf_set *set, const char *const *paths, size_t npaths,
     for (size_t i = 0; i < l.n; i++) {
         mf_set_init(&l.v[i].set);
         mf_diags_init(&l.v[i].diags);
+        /* The jobs' diagnostics all wait for the merge: share the cap out
+         * (deterministically) so that they stay bounded in total. */
+        l.v[i].diags.max = MF_DIAGS_MAX / l.n > 1000 ? MF_DIAGS_MAX / l.n : 1000;
     }
     mf_load_jobs(&l);
     /* Merged in the order the files were named, so that object order (and

@@ -852,6 +852,10 @@ spec:
         requestRedirect:
           hostname: example.org
           path: {type: ReplacePrefixMatch, replacePrefixMatch: /replacement}
+  - matches: [{path: {value: /bf/redirect-long}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL}}
   - matches: [{path: {value: /bf/redirect-half}}]
     backendRefs:
     - name: svc-a
@@ -975,6 +979,18 @@ def test_backend_request_redirect(gwx):
         seen.add(code)
     assert seen == {200, 302}
 
+
+def test_redirect_location_too_long_is_500(gwx):
+    """A Location that cannot be written (a 1,000-byte replacement path and a
+    long query) is a 500 at once, not a client left waiting."""
+    code, body = gwx.curl("/bf/redirect-long?q=1")
+    assert code == 302, body
+    query = "q=" + "x" * 8100  # the request line stays under 8 KiB
+    with socket.create_connection((GW_ADDR, gwx.port), timeout=10) as s:
+        s.sendall(f"GET /bf/redirect-long?{query} HTTP/1.1\r\nHost: x\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        data = read_all(s)
+    assert data.startswith(b"HTTP/1.1 500"), data[:200]
 
 def test_backend_url_rewrite(gwx):
     """A ref's URLRewrite part replaces the rule's, the rest of the rule's stays."""

@@ -96,7 +96,61 @@ parallel_load_keeps_named_order(void **state)
     remove_dir(dir);
 }
 
+/* A dangling link or a file gone since the listing (a ConfigMap volume
+ * swapping its links) is skipped, not an error. */
+static void
+directory_skips_dangling_links(void **state)
+{
+    char dir[] = "/tmp/mg-load-XXXXXX", link[600];
+    struct mf_set set;
+    struct mf_diags diags;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "f00.yaml", 0);
+    snprintf(link, sizeof(link), "%s/f01.yaml", dir);
+    assert_int_equal(symlink("/nonexistent/metalgate-test.yaml", link), 0);
+    mf_set_init(&set);
+    mf_diags_init(&diags);
+    assert_int_equal(mf_load_path(&set, dir, &diags), 0);
+    assert_int_equal(set.files, 1);
+    assert_int_equal(set.n, PER_FILE + 1);
+    assert_int_equal(diags.errors, 1); /* f00's own labels error, nothing for f01 */
+    mf_diags_free(&diags);
+    mf_set_free(&set);
+    unlink(link);
+    remove_dir(dir);
+}
+
+/* Diagnostics beyond the cap are counted, not kept, also when merged. */
+static void
+diagnostics_cap_counts_the_rest(void **state)
+{
+    struct mf_diags a, b;
+
+    (void)state;
+    mf_diags_init(&a);
+    mf_diags_init(&b);
+    a.max = 10;
+    for (int i = 0; i < 15; i++)
+        mf_diags_add(&a, MF_SEV_ERROR, "a.yaml", (uint32_t)i + 1, 1, NULL, NULL, NULL, NULL, "e%d", i);
+    assert_int_equal(a.n, 10);
+    assert_int_equal(a.errors, 15);
+    b.max = 12;
+    mf_diags_add(&b, MF_SEV_WARNING, "b.yaml", 1, 1, NULL, NULL, NULL, NULL, "w");
+    mf_diags_append(&b, &a);
+    assert_int_equal(b.n, 11);
+    assert_int_equal(b.errors, 15);
+    assert_int_equal(b.warnings, 1);
+    assert_int_equal(a.n, 0);
+    assert_string_equal(b.v[10].msg, "e9");
+    mf_diags_free(&a);
+    mf_diags_free(&b);
+}
+
 const struct CMUnitTest test_load[] = {
     cmocka_unit_test(parallel_load_keeps_named_order),
+    cmocka_unit_test(directory_skips_dangling_links),
+    cmocka_unit_test(diagnostics_cap_counts_the_rest),
 };
 const size_t test_load_count = sizeof(test_load) / sizeof(test_load[0]);
