@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "ipam/internal.h"
 
 static const char *const kind_names[IPAM_KIND_COUNT] = {"Service", "Gateway"};
@@ -215,7 +216,7 @@ setup_requests(struct ipam_state *st, const char **err)
         rt->backend = ipam_str(q->backend_key);
         st->order[r] = r;
     }
-    qsort_r(st->order, in->n_requests, sizeof(uint32_t), cmp_request, st);
+    sort_big_r(st->order, in->n_requests, sizeof(uint32_t), cmp_request, st);
     for (uint32_t i = 1; i < in->n_requests; i++) {
         const struct ipam_request *a = &in->requests[st->order[i - 1]];
         const struct ipam_request *b = &in->requests[st->order[i]];

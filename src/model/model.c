@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "model/internal.h"
 
 static void
@@ -115,7 +116,7 @@ model_index_build(const struct mf_set *set, struct model_index *ix)
         return -1;
     for (size_t i = 0; i < set->n; i++)
         ix->v[i] = &set->objects[i];
-    qsort(ix->v, ix->n, sizeof(*ix->v), model_identity_cmp);
+    sort_big(ix->v, ix->n, sizeof(*ix->v), model_identity_cmp);
     return 0;
 }
 

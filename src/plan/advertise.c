@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "plan/internal.h"
 
 /* One (address, advertisement) pair before merging. */
@@ -161,7 +162,7 @@ plan_index(struct plan_ad_ctx *a)
     while ((o = mf_set_next(set, MF_KIND_ENDPOINTSLICE, &cur)) != NULL)
         if (o->errors == 0 && ((const struct mf_endpointslice *)o->body)->service_name.v)
             a->slices[a->nslices++] = o;
-    qsort(a->slices, a->nslices, sizeof(*a->slices), plan_slice_cmp);
+    sort_big(a->slices, a->nslices, sizeof(*a->slices), plan_slice_cmp);
     plan_index_slices(a);
 }
 
@@ -578,7 +579,7 @@ plan_build_advertisements(struct plan_ctx *c)
     for (size_t i = 0; i < c->nreqs; i++)
         plan_raw_for_subject(&a, i);
     if (a.nraw > 1)
-        qsort(a.raw, a.nraw, sizeof(*a.raw), plan_raw_cmp);
+        sort_big(a.raw, a.nraw, sizeof(*a.raw), plan_raw_cmp);
     plan_merge_groups(&a);
     plan_mark_conflicts(c);
 }

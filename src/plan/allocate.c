@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/sort.h"
 #include "plan/internal.h"
 
 /* ---- pools ------------------------------------------------------------- */
@@ -348,7 +349,7 @@ plan_fill_services(struct plan_ctx *c)
         s->reason = r->reason ? plan_bulk_strdup(c, r->reason) : r->note ? plan_bulk_strdup(c, r->note) : NULL;
     }
     p->nservices = c->nreqs;
-    qsort(p->services, p->nservices, sizeof(*p->services), plan_service_cmp);
+    sort_big(p->services, p->nservices, sizeof(*p->services), plan_service_cmp);
 }
 
 static int

@@ -32,6 +32,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/sort.h"
 #include "plan/gateways.h"
 
 #define PLAN_GW_MSG 512
@@ -93,7 +94,7 @@ plan_gw_build_index(struct plan_gw_ctx *g)
 {
     const struct mf_set *set = g->c->in->set;
 
-    g->index = plan_alloc(g->c, (set->n + 1) * sizeof(*g->index));
+    g->index = plan_scratch(g->c, (set->n + 1) * sizeof(*g->index));
     for (size_t i = 0; i < set->n; i++) {
         const struct mf_object *o = &set->objects[i];
         struct plan_gw_entry *e = &g->index[g->nindex];
@@ -105,7 +106,7 @@ plan_gw_build_index(struct plan_gw_ctx *g)
         e->obj = o;
         g->nindex++;
     }
-    qsort(g->index, g->nindex, sizeof(*g->index), plan_gw_entry_cmp);
+    sort_big(g->index, g->nindex, sizeof(*g->index), plan_gw_entry_cmp);
 }
 
 const struct mf_object *
