@@ -16,5 +16,7 @@ extern const struct CMUnitTest test_fileio[];
 extern const size_t test_fileio_count;
 extern const struct CMUnitTest test_arena[];
 extern const size_t test_arena_count;
+extern const struct CMUnitTest test_sort[];
+extern const size_t test_sort_count;
 
 #endif
