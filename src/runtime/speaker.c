@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/sort.h"
 #include "runtime/speaker.h"
 
 /* Restart time advertised with graceful restart: short, so that a node that
@@ -128,12 +129,25 @@ rt_intern_merged(struct rt_speaker *sp, const struct rt_entry *e, size_t n, uint
     return rc;
 }
 
+/* Whether two advertisements give a prefix the same path attributes. */
+static bool
+rt_same_attrs(const struct plan_advertisement *x, const struct plan_advertisement *y)
+{
+    return x->has_local_pref == y->has_local_pref && x->local_pref == y->local_pref &&
+           x->ncommunities == y->ncommunities && x->nlarge == y->nlarge &&
+           (x->ncommunities == 0 ||
+            memcmp(x->communities, y->communities, x->ncommunities * sizeof(*x->communities)) == 0) &&
+           (x->nlarge == 0 || memcmp(x->large, y->large, x->nlarge * sizeof(*x->large)) == 0);
+}
+
 /* The routes the plan has this node give peer. */
 static void
 rt_peer_routes(struct rt_speaker *sp, struct rt_peer *peer, const struct plan *p)
 {
     struct rt_entry *e = malloc((p->nadvertisements + 1) * sizeof(*e));
     struct bgp_route *routes = malloc((p->nadvertisements + 1) * sizeof(*routes));
+    const struct plan_advertisement *last = NULL;
+    uint32_t last_id = 0;
     size_t n = 0, nr = 0;
 
     if (e == NULL || routes == NULL)
@@ -147,13 +161,22 @@ rt_peer_routes(struct rt_speaker *sp, struct rt_peer *peer, const struct plan *p
         if (bgp_prefix_from_ip(&ad->prefix, &e[n].prefix) == 0)
             e[n++].ad = ad;
     }
-    qsort(e, n, sizeof(*e), rt_entry_cmp);
+    sort_big(e, n, sizeof(*e), rt_entry_cmp);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && memcmp(&e[j].prefix, &e[i].prefix, sizeof(e[i].prefix)) == 0)
             j++;
-        if (rt_intern_merged(sp, e + i, j - i, &routes[nr].attr) == 0)
+        /* Most prefixes come from one advertisement with the attributes of
+         * the one before: take another reference instead of interning. */
+        if (j - i == 1 && last != NULL && rt_same_attrs(last, e[i].ad)) {
+            bgp_attr_ref(sp->pool, last_id);
+            routes[nr].attr = last_id;
             routes[nr++].prefix = e[i].prefix;
+        } else if (rt_intern_merged(sp, e + i, j - i, &routes[nr].attr) == 0) {
+            last = j - i == 1 ? e[i].ad : NULL;
+            last_id = routes[nr].attr;
+            routes[nr++].prefix = e[i].prefix;
+        }
         i = j;
     }
     if (bgp_adj_out_set(peer->rib, routes, nr) != 0)

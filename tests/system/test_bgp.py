@@ -147,6 +147,40 @@ def test_router_holds_exactly_the_planned_prefixes(mg, lab_factory, tmp_path, ki
             "large_communities": ["64512:7:8"]}
 
 
+def test_each_prefix_keeps_its_own_attributes(mg, lab_factory, tmp_path):
+    """Neighbouring prefixes from different advertisements get their own
+    communities (the speaker reuses the previous prefix's attributes only
+    when they are the same)."""
+    lab = lab_factory(1)
+    n = lab.node(1)
+    docs = manifests(n, services=())
+    docs.append("""apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: gold, namespace: metallb-system}
+spec:
+  addresses: [100.64.10.16/28]
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: {name: gold, namespace: metallb-system}
+spec:
+  ipAddressPools: [gold]
+  communities: ['64512:300']""")
+    for name, pool in (("a", "vips"), ("b", "vips"), ("c", "gold"), ("d", "gold")):
+        docs.append(service(name).replace(
+            "metadata: {name: %s, namespace: apps}" % name,
+            "metadata: {name: %s, namespace: apps, annotations: {metallb.io/address-pool: %s}}"
+            % (name, pool), 1))
+    sp = Speaker(mg, n, str(tmp_path), docs)
+    router = start_router("bird", lab)
+    sp.start()
+    router.wait_established(timeout=30)
+    want = {"100.64.10.0/32": [], "100.64.10.1/32": [],
+            "100.64.10.16/32": ["64512:300"], "100.64.10.17/32": ["64512:300"]}
+    routes = router.wait_prefixes(sorted(want), timeout=30)
+    assert {p: routes[p][0].attrs()["communities"] for p in want} == want, routes
+
+
 @pytest.mark.parametrize("kind", ROUTERS)
 def test_ibgp_sends_local_pref(mg, lab_factory, tmp_path, kind):
     lab = lab_factory(1)
