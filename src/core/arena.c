@@ -38,6 +38,30 @@ arena_free(struct arena *a)
 }
 
 void
+arena_reset(struct arena *a)
+{
+    struct arena_chunk *keep = NULL, *c = a->head;
+
+    /* Keep one chunk of the default size: the next document (or request)
+     * starts in memory that is already mapped, instead of a free and a
+     * malloc of the same size. Oversized chunks go back to malloc. */
+    while (c != NULL) {
+        struct arena_chunk *next = c->next;
+        if (keep == NULL && c->size == a->chunk_size)
+            keep = c;
+        else
+            free(c);
+        c = next;
+    }
+    if (keep != NULL) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->head = keep;
+    a->total = keep != NULL ? keep->size : 0;
+}
+
+void
 arena_adopt(struct arena *dst, struct arena *src)
 {
     struct arena_chunk *last = src->head;
@@ -76,8 +100,9 @@ arena_grow(struct arena *a, size_t need)
     return c;
 }
 
-void *
-arena_alloc(struct arena *a, size_t size)
+/* Uninitialised memory: for callers that overwrite all of it at once. */
+static void *
+arena_alloc_uninit(struct arena *a, size_t size)
 {
     const size_t align = alignof(max_align_t);
     struct arena_chunk *c = a->head;
@@ -100,14 +125,33 @@ arena_alloc(struct arena *a, size_t size)
 found:
     p = c->data + start;
     c->used = start + size;
-    memset(p, 0, size);
+    return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+    void *p = arena_alloc_uninit(a, size);
+
+    if (p != NULL)
+        memset(p, 0, size);
+    return p;
+}
+
+void *
+arena_copy(struct arena *a, const void *src, size_t size)
+{
+    void *p = arena_alloc_uninit(a, size);
+
+    if (p != NULL && size > 0)
+        memcpy(p, src, size);
     return p;
 }
 
 char *
 arena_strndup(struct arena *a, const char *s, size_t len)
 {
-    char *p = arena_alloc(a, len + 1);
+    char *p = arena_alloc_uninit(a, len + 1);
 
     if (p == NULL)
         return NULL;
