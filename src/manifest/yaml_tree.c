@@ -6,12 +6,15 @@
 #include <string.h>
 #include <yaml.h>
 
-/* A collection under construction: children are gathered on the heap and
- * copied into the arena when the collection ends. */
+/* A collection under construction. Its children are gathered on the
+ * builder's child stack (ynode* for sequences; alternating key, value for
+ * mappings), from index first up, and copied into the arena when the
+ * collection ends: nested collections end first, so the children of the
+ * innermost open collection are always the top of that stack. */
 struct yframe {
     struct ynode *node;
-    void **children; /* ynode* for sequences; alternating key, value for mappings */
-    size_t n, cap;
+    size_t first; /* where its children start on the child stack */
+    size_t n;     /* how many it has so far */
 };
 
 struct yanchor {
@@ -24,6 +27,8 @@ struct ybuilder {
     struct yaml_stream *s;
     struct yframe stack[YAML_MAX_DEPTH];
     size_t depth;
+    void **children; /* the child stack, shared by every open collection */
+    size_t nchildren, cap_children;
     struct ynode *root;
     struct yanchor *anchors;
     size_t nanchors, cap_anchors;
@@ -156,17 +161,18 @@ yb_attach(struct ybuilder *b, struct ynode *node, const yaml_mark_t *mark)
         yb_fail(b, mark, "mapping key is longer than %d bytes", YAML_MAX_KEY_LEN);
         return;
     }
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        void **n = realloc(f->children, cap * sizeof(*n));
+    if (b->nchildren == b->cap_children) {
+        size_t cap = b->cap_children ? b->cap_children * 2 : 64;
+        void **n = realloc(b->children, cap * sizeof(*n));
         if (n == NULL) {
             b->oom = true;
             return;
         }
-        f->children = n;
-        f->cap = cap;
+        b->children = n;
+        b->cap_children = cap;
     }
-    f->children[f->n++] = node;
+    b->children[b->nchildren++] = node;
+    f->n++;
 }
 
 static int
@@ -192,6 +198,25 @@ yb_check_duplicates(struct ybuilder *b, const struct ynode *map)
 
     if (map->npairs < 2)
         return;
+    /* Most mappings are small and have no repeated key: a quadratic look
+     * that compares lengths first settles that without a sort or a malloc.
+     * Only a mapping with a repetition goes on to the sort, which decides
+     * the order the repetitions are reported in. */
+    if (map->npairs <= 16) {
+        bool repeated = false;
+        for (size_t i = 1; i < map->npairs && !repeated; i++) {
+            const struct ynode *k = map->pairs[i].key;
+            for (size_t j = 0; j < i; j++) {
+                const struct ynode *o = map->pairs[j].key;
+                if (o->len == k->len && memcmp(o->text, k->text, k->len) == 0) {
+                    repeated = true;
+                    break;
+                }
+            }
+        }
+        if (!repeated)
+            return;
+    }
     /* Sorting a copy keeps this O(n log n) for hostile maps with many keys. */
     sorted = malloc(map->npairs * sizeof(*sorted));
     if (sorted == NULL) {
@@ -216,6 +241,7 @@ yb_finish_collection(struct ybuilder *b, const yaml_mark_t *mark)
 {
     struct yframe *f = &b->stack[--b->depth];
     struct ynode *node = f->node;
+    void **children = b->children + f->first;
 
     if (node->kind == YNODE_MAPPING) {
         node->npairs = f->n / 2;
@@ -224,8 +250,8 @@ yb_finish_collection(struct ybuilder *b, const yaml_mark_t *mark)
             b->oom = true;
         else
             for (size_t i = 0; i < node->npairs; i++) {
-                node->pairs[i].key = f->children[2 * i];
-                node->pairs[i].value = f->children[2 * i + 1];
+                node->pairs[i].key = children[2 * i];
+                node->pairs[i].value = children[2 * i + 1];
             }
         if (!b->oom)
             yb_check_duplicates(b, node);
@@ -235,10 +261,9 @@ yb_finish_collection(struct ybuilder *b, const yaml_mark_t *mark)
         if (node->items == NULL)
             b->oom = true;
         else if (f->n)
-            memcpy(node->items, f->children, f->n * sizeof(struct ynode *));
+            memcpy(node->items, children, f->n * sizeof(struct ynode *));
     }
-    free(f->children);
-    f->children = NULL;
+    b->nchildren = f->first;
     if (!b->oom)
         yb_attach(b, node, mark);
 }
@@ -261,8 +286,8 @@ yb_start_collection(struct ybuilder *b, enum ynode_kind kind, const yaml_event_t
         return;
     }
     b->stack[b->depth].node = node;
-    b->stack[b->depth].children = NULL;
-    b->stack[b->depth].n = b->stack[b->depth].cap = 0;
+    b->stack[b->depth].first = b->nchildren;
+    b->stack[b->depth].n = 0;
     b->depth++;
 }
 
@@ -337,7 +362,7 @@ yb_deliver_doc(struct ybuilder *b, uint32_t line)
     b->s->ndups = 0;
     b->root = NULL;
     b->nodes = 0; /* the limit is per document when streaming */
-    arena_free(b->arena);
+    arena_reset(b->arena);
 }
 
 static const char *
@@ -412,8 +437,10 @@ yb_parse(struct ybuilder *b, const unsigned char *buf, size_t len)
     yaml_parser_set_input_string(&parser, buf, len);
     yb_run(b, &parser);
     yaml_parser_delete(&parser);
-    while (b->depth > 0)
-        free(b->stack[--b->depth].children);
+    b->depth = 0;
+    free(b->children);
+    b->children = NULL;
+    b->nchildren = b->cap_children = 0;
     yb_forget_anchors(b);
     free(b->anchors);
     return b->oom ? -1 : 0;
