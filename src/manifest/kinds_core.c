@@ -212,14 +212,15 @@ mf_core_enum(struct mf_ctx *ctx, const struct mf_str *s, const char *path,
     size_t used = 0, n = 0;
     const char *close;
 
-    for (; values[n] != NULL; n++) {
+    for (; values[n] != NULL; n++)
         if (mf_str_eq(s, values[n]))
             return (int)n;
-        used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0, "%s%s",
-                                 n ? ", " : "", values[n]);
-    }
     if (s->v == NULL || s->len == 0)
         return -1;
+    /* The list of allowed values is only spelled out for the message. */
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0, "%s%s",
+                                 i ? ", " : "", values[i]);
     close = str_closest(s->v, s->len, values, n);
     mf_error(ctx, &s->pos, path, "\"%.60s\" is not one of %s%s%s%s", s->v, list,
              close ? "; did you mean \"" : "", close ? close : "", close ? "\"?" : "");
