@@ -24,11 +24,13 @@ enum mf_scalar_class {
     MF_SC_STR,
 };
 
+/* s[0..len) is one of words. s must be NUL-terminated at len, so that its
+ * first byte can be compared before the word's length is measured. */
 static bool
 mf_word_in(const char *s, size_t len, const char *const *words)
 {
     for (; *words != NULL; words++)
-        if (strlen(*words) == len && memcmp(*words, s, len) == 0)
+        if ((*words)[0] == s[0] && strlen(*words) == len && memcmp(*words, s, len) == 0)
             return true;
     return false;
 }
@@ -87,7 +89,7 @@ mf_is_float_text(const char *s, size_t len)
 }
 
 static enum mf_scalar_class
-mf_classify(const struct ynode *n)
+mf_classify_text(const struct ynode *n)
 {
     if (n->tag != NULL) {
         if (strcmp(n->tag, "tag:yaml.org,2002:str") == 0)
@@ -113,6 +115,22 @@ mf_classify(const struct ynode *n)
     if (mf_is_float_text(n->text, n->len))
         return MF_SC_FLOAT;
     return MF_SC_STR;
+}
+
+/* A value is asked for its class several times on its way (null? then the
+ * type its field wants), so the answer is kept in the node. The tree is
+ * private to the thread decoding it and the class depends on the node
+ * alone, so an alias shares the right answer. */
+static enum mf_scalar_class
+mf_classify(const struct ynode *n)
+{
+    enum mf_scalar_class c;
+
+    if (n->resolved != 0)
+        return (enum mf_scalar_class)(n->resolved - 1);
+    c = mf_classify_text(n);
+    ((struct ynode *)n)->resolved = (uint8_t)(c + 1);
+    return c;
 }
 
 static bool
@@ -199,14 +217,6 @@ mf_warn(struct mf_ctx *ctx, const struct mf_pos *pos, const char *path, const ch
     va_end(ap);
 }
 
-static bool
-mf_has_blank(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s <= ' ' || *s == 0x7f)
-            return true;
-    return false;
-}
 
 /* Paths are built for every field decoded, so no printf here. */
 static char *
@@ -252,13 +262,18 @@ char *
 mf_path_key(char *buf, const char *parent, const char *key)
 {
     char safe[MF_PATH_MAX / 2];
-    size_t n = 0;
+    size_t n = 0, klen = 0;
+    bool bracket = false;
 
     /* Keys with dots, brackets or blanks (labels, annotations) are bracketed;
      * blanks and control bytes are %-encoded so that a diagnostic line keeps
-     * its field path as one word. */
-    if (strpbrk(key, "./[]") == NULL && !mf_has_blank(key))
-        return mf_path_field(buf, parent, key);
+     * its field path as one word. One pass finds both the length and whether
+     * the key needs that: this runs for every field decoded. */
+    for (const unsigned char *k = (const unsigned char *)key; *k; k++, klen++)
+        if (*k <= ' ' || *k == 0x7f || *k == '.' || *k == '/' || *k == '[' || *k == ']')
+            bracket = true;
+    if (!bracket)
+        return mf_path_join(buf, parent, '.', key, klen, '\0');
     for (const unsigned char *k = (const unsigned char *)key; *k && n + 4 < sizeof(safe); k++) {
         if (*k <= ' ' || *k == 0x7f || *k == '%') {
             static const char hex[] = "0123456789ABCDEF";
@@ -740,7 +755,7 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
 {
     char fpath[MF_PATH_MAX];
     struct mf_pos *objpos = obj;
-    bool seen[MF_MAX_FIELDS] = {false}; /* a value was written for the field */
+    uint64_t seen[MF_MAX_FIELDS / 64] = {0}; /* bit i: a value was written for field i */
 
     *objpos = mf_pos_of(ctx, node);
     if (node != NULL && node->kind == YNODE_MAPPING) {
@@ -758,7 +773,7 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
                 continue;
             }
             if (!mf_is_null(p->value) && (size_t)(f - schema->fields) < MF_MAX_FIELDS)
-                seen[f - schema->fields] = true;
+                seen[(size_t)(f - schema->fields) / 64] |= 1ull << ((size_t)(f - schema->fields) % 64);
             mf_decode_field(ctx, f, p, obj, fpath);
         }
     }
@@ -773,7 +788,7 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
         member = (const unsigned char *)obj + f->offset;
         /* A value that was written but rejected has been reported already. */
         if ((f->flags & MF_REQUIRED) && !mf_field_present(f, member) &&
-            !(i < MF_MAX_FIELDS && seen[i]))
+            !(i < MF_MAX_FIELDS && (seen[i / 64] >> (i % 64) & 1)))
             mf_error(ctx, objpos, mf_path_field(fpath, path, f->name),
                      "required field is missing");
         else if ((f->flags & MF_NONEMPTY) && mf_field_present(f, member) &&
