@@ -100,8 +100,7 @@ arena_grow(struct arena *a, size_t need)
     return c;
 }
 
-/* Uninitialised memory: for callers that overwrite all of it at once. */
-static void *
+void *
 arena_alloc_uninit(struct arena *a, size_t size)
 {
     const size_t align = alignof(max_align_t);

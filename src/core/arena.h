@@ -36,6 +36,9 @@ void arena_reset(struct arena *a);
  */
 void *arena_alloc(struct arena *a, size_t size);
 
+/* As arena_alloc, but the memory is not zeroed: for callers that write all of it. */
+void *arena_alloc_uninit(struct arena *a, size_t size);
+
 /* Copies size bytes of src (not zeroed first). Returns NULL as arena_alloc does. */
 void *arena_copy(struct arena *a, const void *src, size_t size);
 

@@ -1,5 +1,6 @@
 #include "manifest/yaml_tree.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,10 @@ struct ybuilder {
     void **children; /* the child stack, shared by every open collection */
     size_t nchildren, cap_children;
     struct ynode *root;
+    /* Nodes are carved from a block of the arena, one call to the
+     * allocator per YB_SLAB nodes instead of one per node. */
+    struct ynode *slab;
+    size_t slab_left;
     struct yanchor *anchors;
     size_t nanchors, cap_anchors;
     size_t nodes;
@@ -84,6 +89,8 @@ yb_dup(struct ybuilder *b, const struct ynode *key)
     snprintf(p->message, sizeof(p->message), "duplicate key \"%.200s\"", key->text);
 }
 
+#define YB_SLAB 16
+
 static struct ynode *
 yb_node(struct ybuilder *b, enum ynode_kind kind, const yaml_mark_t *mark)
 {
@@ -93,14 +100,19 @@ yb_node(struct ybuilder *b, enum ynode_kind kind, const yaml_mark_t *mark)
         yb_fail(b, mark, "document is too large (more than %u nodes)", YAML_MAX_NODES);
         return NULL;
     }
-    n = arena_alloc(b->arena, sizeof(*n));
-    if (n == NULL) {
-        b->oom = true;
-        return NULL;
+    if (b->slab_left == 0) {
+        b->slab = arena_alloc_uninit(b->arena, YB_SLAB * sizeof(*b->slab));
+        if (b->slab == NULL) {
+            b->oom = true;
+            return NULL;
+        }
+        b->slab_left = YB_SLAB;
     }
-    n->kind = kind;
-    n->line = (uint32_t)mark->line + 1;
-    n->col = (uint32_t)mark->column + 1;
+    n = b->slab++;
+    b->slab_left--;
+    *n = (struct ynode){.kind = kind,
+                        .line = (uint32_t)mark->line + 1,
+                        .col = (uint32_t)mark->column + 1};
     return n;
 }
 
@@ -245,23 +257,20 @@ yb_finish_collection(struct ybuilder *b, const yaml_mark_t *mark)
 
     if (node->kind == YNODE_MAPPING) {
         node->npairs = f->n / 2;
-        node->pairs = arena_alloc(b->arena, (node->npairs ? node->npairs : 1) * sizeof(struct ypair));
+        /* The children alternate key, value: the layout of a ypair array. */
+        static_assert(sizeof(struct ypair) == 2 * sizeof(void *), "ypair is two pointers");
+        node->pairs = node->npairs ? arena_copy(b->arena, children, f->n * sizeof(void *))
+                                   : arena_alloc(b->arena, sizeof(struct ypair));
         if (node->pairs == NULL)
             b->oom = true;
-        else
-            for (size_t i = 0; i < node->npairs; i++) {
-                node->pairs[i].key = children[2 * i];
-                node->pairs[i].value = children[2 * i + 1];
-            }
         if (!b->oom)
             yb_check_duplicates(b, node);
     } else {
         node->nitems = f->n;
-        node->items = arena_alloc(b->arena, (f->n ? f->n : 1) * sizeof(struct ynode *));
+        node->items = f->n ? arena_copy(b->arena, children, f->n * sizeof(struct ynode *))
+                            : arena_alloc(b->arena, sizeof(struct ynode *));
         if (node->items == NULL)
             b->oom = true;
-        else if (f->n)
-            memcpy(node->items, children, f->n * sizeof(struct ynode *));
     }
     b->nchildren = f->first;
     if (!b->oom)
@@ -363,6 +372,7 @@ yb_deliver_doc(struct ybuilder *b, uint32_t line)
     b->root = NULL;
     b->nodes = 0; /* the limit is per document when streaming */
     arena_reset(b->arena);
+    b->slab_left = 0;
 }
 
 static const char *
