@@ -287,26 +287,66 @@ mf_path_key(char *buf, const char *parent, const char *key)
     return mf_path_join(buf, parent, '[', safe, n, ']');
 }
 
+/*
+ * The path of a field being decoded, written out only when something reads
+ * it: a diagnostic, a check or a nested object. Most leaves (a port, a
+ * boolean) pass without either, and building "spec.ports[0].port" for each
+ * of them was a good part of the decoder's time.
+ */
+struct mf_lpath {
+    const char *parent;
+    const char *key; /* the field's key, or NULL for the list entry at index */
+    size_t index;
+    const char *text; /* once written */
+    char buf[MF_PATH_MAX];
+};
+
+static void
+mf_lp_key(struct mf_lpath *lp, const char *parent, const char *key)
+{
+    lp->parent = parent;
+    lp->key = key;
+    lp->text = NULL;
+}
+
+static void
+mf_lp_index(struct mf_lpath *lp, const char *parent, size_t index)
+{
+    lp->parent = parent;
+    lp->key = NULL;
+    lp->index = index;
+    lp->text = NULL;
+}
+
+static const char *
+mf_lp(struct mf_lpath *lp)
+{
+    if (lp->text == NULL)
+        lp->text = lp->key != NULL ? mf_path_key(lp->buf, lp->parent, lp->key)
+                                   : mf_path_index(lp->buf, lp->parent, lp->index);
+    return lp->text;
+}
+
 /* Counts a node against the per-object budget; false once it is spent. */
 static bool
-mf_spend(struct mf_ctx *ctx, const struct ynode *n, const char *path)
+mf_spend(struct mf_ctx *ctx, const struct ynode *n, struct mf_lpath *path)
 {
     if (ctx->budget == 0)
         return false;
     if (--ctx->budget == 0) {
         struct mf_pos pos = mf_pos_of(ctx, n);
-        mf_error(ctx, &pos, path, "object expands to too many YAML nodes (aliases?); giving up");
+        mf_error(ctx, &pos, mf_lp(path), "object expands to too many YAML nodes (aliases?); giving up");
         return false;
     }
     return true;
 }
 
 static void mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
-                            const struct ynode *n, void *dst, const char *path);
+                            const struct ynode *n, void *dst, struct mf_lpath *path);
 static bool mf_field_present(const struct mf_field *f, const void *member);
 
 static void
-mf_type_error(struct mf_ctx *ctx, const struct ynode *n, const char *path, const char *expected)
+mf_type_error(struct mf_ctx *ctx, const struct ynode *n, struct mf_lpath *path, const char *expected)
 {
     char buf[128];
     struct mf_pos pos = mf_pos_of(ctx, n);
@@ -318,12 +358,12 @@ mf_type_error(struct mf_ctx *ctx, const struct ynode *n, const char *path, const
     else if (n->kind == YNODE_SCALAR && !n->plain && mf_classify(n) == MF_SC_STR &&
              strcmp(expected, "a string") != 0)
         hint = "; remove the quotes";
-    mf_error(ctx, &pos, path, "expected %s, found %s%s", expected, found, hint);
+    mf_error(ctx, &pos, mf_lp(path), "expected %s, found %s%s", expected, found, hint);
 }
 
 static void
 mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                 struct mf_str *dst, const char *path)
+                 struct mf_str *dst, struct mf_lpath *path)
 {
     if (n->kind != YNODE_SCALAR || mf_classify(n) != MF_SC_STR) {
         mf_type_error(ctx, n, path, "a string");
@@ -331,7 +371,7 @@ mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
     }
     if (memchr(n->text, '\0', n->len) != NULL) {
         struct mf_pos pos = mf_pos_of(ctx, n);
-        mf_error(ctx, &pos, path, "string contains a NUL character");
+        mf_error(ctx, &pos, mf_lp(path), "string contains a NUL character");
         return;
     }
     /* Copied: the YAML tree is dropped once its document is decoded. */
@@ -339,14 +379,14 @@ mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
     dst->len = (uint32_t)n->len;
     dst->pos = mf_pos_of(ctx, n);
     if (dst->v == NULL) {
-        mf_error(ctx, &dst->pos, path, "out of memory");
+        mf_error(ctx, &dst->pos, mf_lp(path), "out of memory");
         return;
     }
     if (f->max > 0 && (int64_t)n->len > f->max)
-        mf_error(ctx, &dst->pos, path, "must be at most %" PRId64 " characters, is %zu", f->max,
+        mf_error(ctx, &dst->pos, mf_lp(path), "must be at most %" PRId64 " characters, is %zu", f->max,
                  n->len);
     if (f->min > 0 && (int64_t)n->len < f->min)
-        mf_error(ctx, &dst->pos, path, "must be at least %" PRId64 " characters", f->min);
+        mf_error(ctx, &dst->pos, mf_lp(path), "must be at least %" PRId64 " characters", f->min);
     if (f->enums != NULL && !mf_word_in(n->text, n->len, f->enums)) {
         char list[256] = "";
         size_t used = 0;
@@ -358,16 +398,16 @@ mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
                                      "%s%s", used ? ", " : "", *e);
         close = str_closest(n->text, n->len, f->enums, count);
         if (close != NULL)
-            mf_error(ctx, &dst->pos, path, "\"%.60s\" is not one of %s; did you mean \"%s\"?",
+            mf_error(ctx, &dst->pos, mf_lp(path), "\"%.60s\" is not one of %s; did you mean \"%s\"?",
                      n->text, list, close);
         else
-            mf_error(ctx, &dst->pos, path, "\"%.60s\" is not one of %s", n->text, list);
+            mf_error(ctx, &dst->pos, mf_lp(path), "\"%.60s\" is not one of %s", n->text, list);
     }
 }
 
 static void
 mf_decode_int(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-              struct mf_int *dst, const char *path)
+              struct mf_int *dst, struct mf_lpath *path)
 {
     char *end;
     long long v;
@@ -380,11 +420,11 @@ mf_decode_int(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *
     errno = 0;
     v = strtoll(n->text, &end, 10);
     if (errno != 0 || *end != '\0') {
-        mf_error(ctx, &dst->pos, path, "integer %.40s is out of range", n->text);
+        mf_error(ctx, &dst->pos, mf_lp(path), "integer %.40s is out of range", n->text);
         return;
     }
     if ((f->min != 0 || f->max != 0) && (v < f->min || v > f->max)) {
-        mf_error(ctx, &dst->pos, path, "%lld is out of range %" PRId64 "-%" PRId64, v, f->min,
+        mf_error(ctx, &dst->pos, mf_lp(path), "%lld is out of range %" PRId64 "-%" PRId64, v, f->min,
                  f->max);
         return;
     }
@@ -393,7 +433,7 @@ mf_decode_int(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *
 }
 
 static void
-mf_decode_bool(struct mf_ctx *ctx, const struct ynode *n, struct mf_bool *dst, const char *path)
+mf_decode_bool(struct mf_ctx *ctx, const struct ynode *n, struct mf_bool *dst, struct mf_lpath *path)
 {
     if (n->kind != YNODE_SCALAR || mf_classify(n) != MF_SC_BOOL) {
         mf_type_error(ctx, n, path, "a boolean (true or false)");
@@ -406,7 +446,7 @@ mf_decode_bool(struct mf_ctx *ctx, const struct ynode *n, struct mf_bool *dst, c
 
 static void
 mf_decode_duration(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                   struct mf_duration *dst, const char *path)
+                   struct mf_duration *dst, struct mf_lpath *path)
 {
     int64_t ns;
 
@@ -416,14 +456,14 @@ mf_decode_duration(struct mf_ctx *ctx, const struct mf_field *f, const struct yn
     }
     dst->pos = mf_pos_of(ctx, n);
     if (mf_parse_go_duration(n->text, n->len, &ns) != 0) {
-        mf_error(ctx, &dst->pos, path,
+        mf_error(ctx, &dst->pos, mf_lp(path),
                  "\"%.60s\" is not a valid duration (use a number and a unit: h, m, s, ms; e.g. "
                  "\"90s\" or \"1m30s\")",
                  n->text);
         return;
     }
     if (f->max != 0 && (ns < f->min || ns > f->max)) {
-        mf_error(ctx, &dst->pos, path, "%.60s is out of range %" PRId64 "s-%" PRId64 "s", n->text,
+        mf_error(ctx, &dst->pos, mf_lp(path), "%.60s is out of range %" PRId64 "s-%" PRId64 "s", n->text,
                  f->min / 1000000000, f->max / 1000000000);
         return;
     }
@@ -433,7 +473,7 @@ mf_decode_duration(struct mf_ctx *ctx, const struct mf_field *f, const struct yn
 
 static void
 mf_decode_intstr(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                 struct mf_intstr *dst, const char *path)
+                 struct mf_intstr *dst, struct mf_lpath *path)
 {
     if (n->kind == YNODE_SCALAR && mf_classify(n) == MF_SC_INT) {
         struct mf_int i = {0};
@@ -464,9 +504,10 @@ mf_check_count(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
 
 static void
 mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-               struct mf_list *dst, const char *path)
+               struct mf_list *dst, struct mf_lpath *lp)
 {
-    char ipath[MF_PATH_MAX];
+    const char *path = mf_lp(lp);
+    struct mf_lpath ilp;
     unsigned char *items;
     struct mf_field elem_field = *f; /* element bounds, not the list's count */
 
@@ -474,7 +515,7 @@ mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
     elem_field.min = f->elem_min;
     elem_field.max = f->elem_max;
     if (n->kind != YNODE_SEQUENCE) {
-        mf_type_error(ctx, n, path, "a list");
+        mf_type_error(ctx, n, lp, "a list");
         return;
     }
     mf_check_count(ctx, f, n, n->nitems, path);
@@ -492,37 +533,38 @@ mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
         void *elem = items + i * f->elem_size;
         const struct ynode *item = n->items[i];
 
-        mf_path_index(ipath, path, i);
-        if (!mf_spend(ctx, item, ipath))
+        mf_lp_index(&ilp, path, i);
+        if (!mf_spend(ctx, item, &ilp))
             return;
         if (mf_is_null(item) && f->elem != MF_OBJECT) {
             struct mf_pos pos = mf_pos_of(ctx, item);
-            mf_error(ctx, &pos, ipath, "list entry is empty");
+            mf_error(ctx, &pos, mf_lp(&ilp), "list entry is empty");
             continue;
         }
         if (f->elem == MF_OBJECT) {
             if (item->kind != YNODE_MAPPING && !mf_is_null(item)) {
-                mf_type_error(ctx, item, ipath, "a mapping");
+                mf_type_error(ctx, item, &ilp, "a mapping");
                 continue;
             }
-            mf_decode_object(ctx, item, f->object, elem, ipath);
+            mf_decode_object(ctx, item, f->object, elem, mf_lp(&ilp));
             continue;
         }
-        mf_decode_value(ctx, &elem_field, f->elem, item, elem, ipath);
+        mf_decode_value(ctx, &elem_field, f->elem, item, elem, &ilp);
         if (f->check != NULL && ctx->budget > 0 && mf_field_present(&elem_field, elem))
-            f->check(ctx, elem, ipath);
+            f->check(ctx, elem, mf_lp(&ilp));
     }
 }
 
 static void
 mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                 struct mf_strmap *dst, const char *path)
+                 struct mf_strmap *dst, struct mf_lpath *lp)
 {
-    char kpath[MF_PATH_MAX];
+    const char *path = mf_lp(lp);
+    struct mf_lpath klp;
     struct mf_field plain = {.name = f->name, .type = MF_STRING};
 
     if (n->kind != YNODE_MAPPING) {
-        mf_type_error(ctx, n, path, "a mapping of strings");
+        mf_type_error(ctx, n, lp, "a mapping of strings");
         return;
     }
     mf_check_count(ctx, f, n, n->npairs, path);
@@ -538,8 +580,8 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
 
         if (p->key->shadowed)
             continue;
-        mf_path_key(kpath, path, p->key->text);
-        if (!mf_spend(ctx, p->value, kpath))
+        mf_lp_key(&klp, path, p->key->text);
+        if (!mf_spend(ctx, p->value, &klp))
             return;
         kv->key.v = arena_strndup(ctx->arena, p->key->text, p->key->len);
         kv->key.len = (uint32_t)p->key->len;
@@ -549,7 +591,7 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
             kv->value.v = "";
             kv->value.pos = mf_pos_of(ctx, p->value ? p->value : p->key);
         } else {
-            mf_decode_string(ctx, &plain, p->value, &kv->value, kpath);
+            mf_decode_string(ctx, &plain, p->value, &kv->value, &klp);
             if (kv->value.v == NULL)
                 continue;
         }
@@ -559,13 +601,14 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
 
 static void
 mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                 struct mf_objmap *dst, const char *path)
+                 struct mf_objmap *dst, struct mf_lpath *lp)
 {
-    char kpath[MF_PATH_MAX];
+    const char *path = mf_lp(lp);
+    struct mf_lpath klp;
     unsigned char *items;
 
     if (n->kind != YNODE_MAPPING) {
-        mf_type_error(ctx, n, path, "a mapping");
+        mf_type_error(ctx, n, lp, "a mapping");
         return;
     }
     mf_check_count(ctx, f, n, n->npairs, path);
@@ -584,14 +627,14 @@ mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
         if (p->key->shadowed)
             continue;
         dst->n++;
-        mf_path_key(kpath, path, p->key->text);
-        if (!mf_spend(ctx, p->value, kpath))
+        mf_lp_key(&klp, path, p->key->text);
+        if (!mf_spend(ctx, p->value, &klp))
             return;
         if (!mf_is_null(p->value) && p->value->kind != YNODE_MAPPING) {
-            mf_type_error(ctx, p->value, kpath, "a mapping");
+            mf_type_error(ctx, p->value, &klp, "a mapping");
             continue;
         }
-        mf_decode_object(ctx, p->value, f->object, entry, kpath);
+        mf_decode_object(ctx, p->value, f->object, entry, mf_lp(&klp));
         key->v = arena_strndup(ctx->arena, p->key->text, p->key->len);
         key->len = (uint32_t)p->key->len;
         key->pos = mf_pos_of(ctx, p->key);
@@ -602,7 +645,7 @@ mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
 
 static void
 mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
-                const struct ynode *n, void *dst, const char *path)
+                const struct ynode *n, void *dst, struct mf_lpath *path)
 {
     switch (type) {
     case MF_STRING:
@@ -628,7 +671,7 @@ mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
         }
         *slot = arena_alloc(ctx->arena, f->elem_size);
         if (*slot != NULL)
-            mf_decode_object(ctx, n, f->object, *slot, path);
+            mf_decode_object(ctx, n, f->object, *slot, mf_lp(path));
         break;
     }
     case MF_LIST:
@@ -726,7 +769,7 @@ mf_unknown_field(struct mf_ctx *ctx, const struct mf_schema *schema, const struc
 
 static void
 mf_decode_field(struct mf_ctx *ctx, const struct mf_field *f, const struct ypair *p, void *obj,
-                const char *fpath)
+                struct mf_lpath *fpath)
 {
     struct mf_pos pos = mf_pos_of(ctx, p->key);
     void *member;
@@ -735,25 +778,26 @@ mf_decode_field(struct mf_ctx *ctx, const struct mf_field *f, const struct ypair
         return;
     if (f->flags & MF_UNSUPPORTED) {
         if (!mf_is_null(p->value))
-            mf_warn(ctx, &pos, fpath, "not implemented yet; ignored%s%s", f->note ? ": " : "",
+            mf_warn(ctx, &pos, mf_lp(fpath), "not implemented yet; ignored%s%s", f->note ? ": " : "",
                     f->note ? f->note : "");
         return;
     }
     if (f->flags & MF_DEPRECATED)
-        mf_warn(ctx, &pos, fpath, "deprecated%s%s", f->note ? ": " : "", f->note ? f->note : "");
+        mf_warn(ctx, &pos, mf_lp(fpath), "deprecated%s%s", f->note ? ": " : "", f->note ? f->note : "");
     if (mf_is_null(p->value))
         return; /* null means absent, as in Kubernetes */
     member = (unsigned char *)obj + f->offset;
     mf_decode_value(ctx, f, f->type, p->value, member, fpath);
     if (f->check != NULL && f->type != MF_LIST && mf_field_present(f, member))
-        f->check(ctx, member, fpath);
+        f->check(ctx, member, mf_lp(fpath));
 }
 
 void
 mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_schema *schema,
                  void *obj, const char *path)
 {
-    char fpath[MF_PATH_MAX];
+    struct mf_lpath flp;
+    char *fpath = flp.buf; /* for the required-field messages, once flp is done */
     struct mf_pos *objpos = obj;
     uint64_t seen[MF_MAX_FIELDS / 64] = {0}; /* bit i: a value was written for field i */
 
@@ -765,8 +809,8 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
 
             if (p->key->shadowed)
                 continue;
-            mf_path_key(fpath, path, p->key->text);
-            if (!mf_spend(ctx, p->value, fpath))
+            mf_lp_key(&flp, path, p->key->text);
+            if (!mf_spend(ctx, p->value, &flp))
                 return;
             if (f == NULL) {
                 mf_unknown_field(ctx, schema, p->key, path && path[0] ? path : "-");
@@ -774,7 +818,7 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
             }
             if (!mf_is_null(p->value) && (size_t)(f - schema->fields) < MF_MAX_FIELDS)
                 seen[(size_t)(f - schema->fields) / 64] |= 1ull << ((size_t)(f - schema->fields) % 64);
-            mf_decode_field(ctx, f, p, obj, fpath);
+            mf_decode_field(ctx, f, p, obj, &flp);
         }
     }
     for (size_t i = 0; i < schema->nfields; i++) {
