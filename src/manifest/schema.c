@@ -88,6 +88,21 @@ mf_is_float_text(const char *s, size_t len)
     return i == len;
 }
 
+static bool
+mf_may_be_word(char c)
+{
+    switch (c) {
+    case 'n': case 'N': /* null, no */
+    case 't': case 'T': /* true */
+    case 'f': case 'F': /* false */
+    case 'y': case 'Y': /* yes */
+    case 'o': case 'O': /* on, off */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static enum mf_scalar_class
 mf_classify_text(const struct ynode *n)
 {
@@ -101,9 +116,10 @@ mf_classify_text(const struct ynode *n)
         return MF_SC_STR;
     if (n->len == 0 || (n->len == 1 && n->text[0] == '~'))
         return MF_SC_NULL;
-    /* Every null and boolean spelling has 2 to 5 characters: most scalars
-     * (names, addresses) skip the word lists. */
-    if (n->len <= 5) {
+    /* Every null and boolean spelling has 2 to 5 characters and starts with
+     * one of these letters: most scalars (names, addresses, ports) skip the
+     * word lists. */
+    if (n->len <= 5 && mf_may_be_word(n->text[0])) {
         if (mf_word_in(n->text, n->len, (const char *const[]){"null", "Null", "NULL", NULL}))
             return MF_SC_NULL;
         if (mf_word_in(n->text, n->len, mf_true_words) ||
