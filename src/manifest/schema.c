@@ -274,22 +274,48 @@ mf_path_index(char *buf, const char *parent, size_t index)
     return mf_path_join(buf, parent, '[', digits + n, sizeof(digits) - n, ']');
 }
 
+/* What a byte of a key asks of its path: brackets, or brackets and %-encoding. */
+enum { MF_KEY_BRACKET = 1, MF_KEY_ESCAPE = 2 };
+
+#define MF_KEY_BLANK (MF_KEY_BRACKET | MF_KEY_ESCAPE)
+static const unsigned char mf_key_bytes[256] = {
+    /* 0 ends the key and is never looked up; 1 to 32 are control bytes and the space */
+    0,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK,
+    ['%'] = MF_KEY_ESCAPE,
+    ['.'] = MF_KEY_BRACKET,
+    ['/'] = MF_KEY_BRACKET,
+    ['['] = MF_KEY_BRACKET,
+    [']'] = MF_KEY_BRACKET,
+    [0x7f] = MF_KEY_BLANK,
+};
+#undef MF_KEY_BLANK
+
 char *
 mf_path_key(char *buf, const char *parent, const char *key)
 {
     char safe[MF_PATH_MAX / 2];
     size_t n = 0, klen = 0;
-    bool bracket = false;
+    unsigned need = 0;
 
     /* Keys with dots, brackets or blanks (labels, annotations) are bracketed;
      * blanks and control bytes are %-encoded so that a diagnostic line keeps
-     * its field path as one word. One pass finds both the length and whether
-     * the key needs that: this runs for every field decoded. */
+     * its field path as one word. One pass finds the length and what the key
+     * needs: paths are built for many fields. */
     for (const unsigned char *k = (const unsigned char *)key; *k; k++, klen++)
-        if (*k <= ' ' || *k == 0x7f || *k == '.' || *k == '/' || *k == '[' || *k == ']')
-            bracket = true;
-    if (!bracket)
+        need |= mf_key_bytes[*k];
+    if (!(need & MF_KEY_BRACKET))
         return mf_path_join(buf, parent, '.', key, klen, '\0');
+    /* Nothing to encode: the key as it is, cut where the encoding loop below
+     * would stop. */
+    if (!(need & MF_KEY_ESCAPE))
+        return mf_path_join(buf, parent, '[', key, klen < sizeof(safe) - 4 ? klen : sizeof(safe) - 4,
+                            ']');
     for (const unsigned char *k = (const unsigned char *)key; *k && n + 4 < sizeof(safe); k++) {
         if (*k <= ' ' || *k == 0x7f || *k == '%') {
             static const char hex[] = "0123456789ABCDEF";
