@@ -867,9 +867,10 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
         const struct mf_field *f = &schema->fields[i];
         const void *member;
 
-        if (f->offset == SIZE_MAX || (f->flags & (MF_UNSUPPORTED | MF_IGNORED)))
-            continue;
+        /* Most fields are optional: test that first. */
         if (!(f->flags & (MF_REQUIRED | MF_NONEMPTY)))
+            continue;
+        if (f->offset == SIZE_MAX || (f->flags & (MF_UNSUPPORTED | MF_IGNORED)))
             continue;
         member = (const unsigned char *)obj + f->offset;
         /* A value that was written but rejected has been reported already. */

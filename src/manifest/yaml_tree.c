@@ -165,13 +165,15 @@ yb_attach(struct ybuilder *b, struct ynode *node, const yaml_mark_t *mark)
         return;
     }
     f = &b->stack[b->depth - 1];
-    if (f->node->kind == YNODE_MAPPING && f->n % 2 == 0 && node->kind != YNODE_SCALAR) {
-        yb_fail(b, mark, "mapping keys must be strings, not collections");
-        return;
-    }
-    if (f->node->kind == YNODE_MAPPING && f->n % 2 == 0 && node->len > YAML_MAX_KEY_LEN) {
-        yb_fail(b, mark, "mapping key is longer than %d bytes", YAML_MAX_KEY_LEN);
-        return;
+    if (f->node->kind == YNODE_MAPPING && f->n % 2 == 0) { /* node is a key */
+        if (node->kind != YNODE_SCALAR) {
+            yb_fail(b, mark, "mapping keys must be strings, not collections");
+            return;
+        }
+        if (node->len > YAML_MAX_KEY_LEN) {
+            yb_fail(b, mark, "mapping key is longer than %d bytes", YAML_MAX_KEY_LEN);
+            return;
+        }
     }
     if (b->nchildren == b->cap_children) {
         size_t cap = b->cap_children ? b->cap_children * 2 : 64;
@@ -431,7 +433,10 @@ yb_run(struct ybuilder *b, yaml_parser_t *parser)
         default:
             break;
         }
-        yaml_event_delete(&ev);
+        /* End events carry no data: nothing to delete. */
+        if (ev.type != YAML_MAPPING_END_EVENT && ev.type != YAML_SEQUENCE_END_EVENT &&
+            ev.type != YAML_DOCUMENT_END_EVENT && ev.type != YAML_STREAM_END_EVENT)
+            yaml_event_delete(&ev);
     }
 }
 
