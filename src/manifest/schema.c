@@ -784,7 +784,10 @@ mf_find_field(const struct mf_schema *schema, const char *name, size_t len)
 {
     for (size_t i = 0; i < schema->nfields; i++) {
         const struct mf_field *f = &schema->fields[i];
-        if (f->name[0] == name[0] && strncmp(f->name, name, len) == 0 && f->name[len] == '\0')
+        /* name is NUL-terminated at len, so name[1] can be read; two bytes
+         * settle most mismatches before strncmp. */
+        if (f->name[0] == name[0] && f->name[1] == name[1] && strncmp(f->name, name, len) == 0 &&
+            f->name[len] == '\0')
             return f;
     }
     return NULL;

@@ -91,7 +91,7 @@ yb_dup(struct ybuilder *b, const struct ynode *key)
 
 #define YB_SLAB 16
 
-static struct ynode *
+static inline struct ynode *
 yb_node(struct ybuilder *b, enum ynode_kind kind, const yaml_mark_t *mark)
 {
     struct ynode *n;
@@ -155,7 +155,7 @@ yb_forget_anchors(struct ybuilder *b)
 }
 
 /* Adds a finished node to its parent collection, or makes it the root. */
-static void
+static inline void
 yb_attach(struct ybuilder *b, struct ynode *node, const yaml_mark_t *mark)
 {
     struct yframe *f;
