@@ -35,6 +35,9 @@ struct ybuilder {
      * allocator per YB_SLAB nodes instead of one per node. */
     struct ynode *slab;
     size_t slab_left;
+    /* Scalar texts are packed into blocks the same way. */
+    char *text_slab;
+    size_t text_left;
     struct yanchor *anchors;
     size_t nanchors, cap_anchors;
     size_t nodes;
@@ -90,6 +93,31 @@ yb_dup(struct ybuilder *b, const struct ynode *key)
 }
 
 #define YB_SLAB 16
+#define YB_TEXT_SLAB 1024
+
+/* A NUL-terminated copy of text[0..len) in the document's arena. */
+static inline char *
+yb_text(struct ybuilder *b, const char *text, size_t len)
+{
+    char *t;
+
+    if (len >= YB_TEXT_SLAB / 4) /* long texts do not waste a block's tail */
+        return arena_strndup(b->arena, text, len);
+    if (b->text_left < len + 1) {
+        b->text_slab = arena_alloc_uninit(b->arena, YB_TEXT_SLAB);
+        if (b->text_slab == NULL) {
+            b->text_left = 0;
+            return NULL;
+        }
+        b->text_left = YB_TEXT_SLAB;
+    }
+    t = b->text_slab;
+    memcpy(t, text, len);
+    t[len] = '\0';
+    b->text_slab += len + 1;
+    b->text_left -= len + 1;
+    return t;
+}
 
 static inline struct ynode *
 yb_node(struct ybuilder *b, enum ynode_kind kind, const yaml_mark_t *mark)
@@ -279,7 +307,7 @@ yb_finish_collection(struct ybuilder *b, const yaml_mark_t *mark)
         yb_attach(b, node, mark);
 }
 
-static void
+static inline void
 yb_start_collection(struct ybuilder *b, enum ynode_kind kind, const yaml_event_t *ev,
                     const yaml_char_t *anchor)
 {
@@ -309,8 +337,7 @@ yb_scalar(struct ybuilder *b, const yaml_event_t *ev)
 
     if (node == NULL)
         return;
-    node->text = arena_strndup(b->arena, (const char *)ev->data.scalar.value,
-                               ev->data.scalar.length);
+    node->text = yb_text(b, (const char *)ev->data.scalar.value, ev->data.scalar.length);
     node->len = ev->data.scalar.length;
     node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     if (ev->data.scalar.tag != NULL && !ev->data.scalar.plain_implicit &&
@@ -375,6 +402,7 @@ yb_deliver_doc(struct ybuilder *b, uint32_t line)
     b->nodes = 0; /* the limit is per document when streaming */
     arena_reset(b->arena);
     b->slab_left = 0;
+    b->text_left = 0;
 }
 
 static const char *
