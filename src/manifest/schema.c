@@ -126,6 +126,10 @@ mf_classify_text(const struct ynode *n)
             mf_word_in(n->text, n->len, mf_false_words))
             return MF_SC_BOOL;
     }
+    /* A number starts with a digit, a sign or a dot (".5", ".inf"). */
+    if (!((n->text[0] >= '0' && n->text[0] <= '9') || n->text[0] == '-' || n->text[0] == '+' ||
+          n->text[0] == '.'))
+        return MF_SC_STR;
     if (mf_is_int_text(n->text, n->len))
         return MF_SC_INT;
     if (mf_is_float_text(n->text, n->len))
@@ -813,23 +817,26 @@ mf_unknown_field(struct mf_ctx *ctx, const struct mf_schema *schema, const struc
 }
 
 static void
-mf_decode_field(struct mf_ctx *ctx, const struct mf_field *f, const struct ypair *p, void *obj,
-                struct mf_lpath *fpath)
+mf_decode_field(struct mf_ctx *ctx, const struct mf_field *f, const struct ypair *p, bool null,
+                void *obj, struct mf_lpath *fpath)
 {
-    struct mf_pos pos = mf_pos_of(ctx, p->key);
+    struct mf_pos pos;
     void *member;
 
     if (f->flags & MF_IGNORED)
         return;
     if (f->flags & MF_UNSUPPORTED) {
-        if (!mf_is_null(p->value))
+        pos = mf_pos_of(ctx, p->key);
+        if (!null)
             mf_warn(ctx, &pos, mf_lp(fpath), "not implemented yet; ignored%s%s", f->note ? ": " : "",
                     f->note ? f->note : "");
         return;
     }
-    if (f->flags & MF_DEPRECATED)
+    if (f->flags & MF_DEPRECATED) {
+        pos = mf_pos_of(ctx, p->key);
         mf_warn(ctx, &pos, mf_lp(fpath), "deprecated%s%s", f->note ? ": " : "", f->note ? f->note : "");
-    if (mf_is_null(p->value))
+    }
+    if (null)
         return; /* null means absent, as in Kubernetes */
     member = (unsigned char *)obj + f->offset;
     mf_decode_value(ctx, f, f->type, p->value, member, fpath);
@@ -851,6 +858,7 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
         for (size_t i = 0; i < node->npairs; i++) {
             const struct ypair *p = &node->pairs[i];
             const struct mf_field *f = mf_find_field(schema, p->key->text, p->key->len);
+            bool null;
 
             if (p->key->shadowed)
                 continue;
@@ -861,9 +869,10 @@ mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_s
                 mf_unknown_field(ctx, schema, p->key, path && path[0] ? path : "-");
                 continue;
             }
-            if (!mf_is_null(p->value) && (size_t)(f - schema->fields) < MF_MAX_FIELDS)
+            null = mf_is_null(p->value);
+            if (!null && (size_t)(f - schema->fields) < MF_MAX_FIELDS)
                 seen[(size_t)(f - schema->fields) / 64] |= 1ull << ((size_t)(f - schema->fields) % 64);
-            mf_decode_field(ctx, f, p, obj, &flp);
+            mf_decode_field(ctx, f, p, null, obj, &flp);
         }
     }
     for (size_t i = 0; i < schema->nfields; i++) {
