@@ -1444,33 +1444,47 @@ static const struct mf_schema mf_endpoint_port_schema =
  * The API server's ValidateEndpointIP: no unspecified, link-local or
  * link-local multicast address. Loopback is a warning (see DOC above).
  */
+/* "endpoints[i].addresses[j]" into buf: written only for a diagnostic, as
+ * a slice can list many addresses. */
+static const char *
+mf_endpoint_address_path(char *buf, uint32_t i, uint32_t j)
+{
+    char epath[MF_PATH_MAX], apath[MF_PATH_MAX];
+
+    return mf_path_index(buf, mf_path_field(apath, mf_path_index(epath, "endpoints", i), "addresses"),
+                         j);
+}
+
 static void
 mf_endpoint_check_special(struct mf_ctx *ctx, const struct mf_str *s, const struct ip_addr *ip,
-                          const char *path)
+                          uint32_t i, uint32_t j)
 {
+    char path[MF_PATH_MAX];
     bool v4 = ip->family == IP_FAMILY_V4;
     unsigned top8 = (unsigned)(ip->v >> (v4 ? 24 : 120)) & 0xff;
     unsigned top16 = (unsigned)(ip->v >> (v4 ? 16 : 112)) & 0xffff;
 
     if (ip->v == 0)
-        mf_error(ctx, &s->pos, path, "may not be unspecified (%s)", s->v);
+        mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j), "may not be unspecified (%s)",
+                 s->v);
     else if (v4 ? top8 == 127 : ip->v == 1)
-        mf_warn(ctx, &s->pos, path,
+        mf_warn(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
                 "%s is a loopback address: the Kubernetes API server rejects it; metalgate "
                 "forwards to the loopback of whichever node serves the connection",
                 s->v);
     else if (v4 ? top16 == 0xa9fe : (top16 & 0xffc0) == 0xfe80)
-        mf_error(ctx, &s->pos, path,
+        mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
                  "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
     else if (v4 ? (ip->v >> 8) == 0xe00000 : (top16 & 0xff0f) == 0xff02)
-        mf_error(ctx, &s->pos, path,
+        mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
                  "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
 }
 
 static void
 mf_endpoint_check_address(struct mf_ctx *ctx, enum mf_address_type type, const struct mf_str *s,
-                          const char *path)
+                          uint32_t i, uint32_t j)
 {
+    char path[MF_PATH_MAX];
     struct ip_addr ip;
     enum ip_family want = type == MF_ADDR_IPV4 ? IP_FAMILY_V4 : IP_FAMILY_V6;
     size_t len = s->len;
@@ -1479,35 +1493,38 @@ mf_endpoint_check_address(struct mf_ctx *ctx, enum mf_address_type type, const s
         if (len > 0 && s->v[len - 1] == '.')
             len--;
         if (!mf_core_is_dns_subdomain(s->v, len) || memchr(s->v, '.', len) == NULL)
-            mf_error(ctx, &s->pos, path,
+            mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
                      "\"%.80s\" is not a fully qualified domain name: at least two lower-case "
                      "RFC 1123 labels separated by '.'%s",
                      s->v, mf_placeholder_hint(s->v));
         return;
     }
     if (ip_parse(s->v, s->len, &ip) != 0 || ip.family != want) {
-        mf_error(ctx, &s->pos, path, "\"%.80s\" is not a valid %s address (addressType %s)%s", s->v,
+        mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
+                 "\"%.80s\" is not a valid %s address (addressType %s)%s", s->v,
                  want == IP_FAMILY_V4 ? "IPv4" : "IPv6", want == IP_FAMILY_V4 ? "IPv4" : "IPv6",
                  mf_placeholder_hint(s->v));
         return;
     }
-    mf_endpoint_check_special(ctx, s, &ip, path);
+    mf_endpoint_check_special(ctx, s, &ip, i, j);
 }
 
 static void
 mf_slice_check_endpoints(struct mf_ctx *ctx, const struct mf_endpointslice *es)
 {
-    char epath[MF_PATH_MAX], apath[MF_PATH_MAX], p[MF_PATH_MAX];
+    char epath[MF_PATH_MAX], apath[MF_PATH_MAX];
 
     for (uint32_t i = 0; i < es->endpoints.n; i++) {
         const struct mf_endpoint *e = MF_LIST_AT(es->endpoints, struct mf_endpoint, i);
 
-        mf_path_field(apath, mf_path_index(epath, "endpoints", i), "addresses");
-        mf_core_check_count(ctx, &e->addresses, 100, apath);
+        if (e->addresses.n > 100) /* the path only for the message */
+            mf_core_check_count(ctx, &e->addresses, 100,
+                                mf_path_field(apath, mf_path_index(epath, "endpoints", i),
+                                              "addresses"));
         for (uint32_t j = 0; j < e->addresses.n; j++) {
             const struct mf_str *a = MF_LIST_AT(e->addresses, struct mf_str, j);
             if (a->v != NULL)
-                mf_endpoint_check_address(ctx, es->addr_type, a, mf_path_index(p, apath, j));
+                mf_endpoint_check_address(ctx, es->addr_type, a, i, j);
         }
     }
 }

@@ -238,8 +238,8 @@ mf_warn(struct mf_ctx *ctx, const struct mf_pos *pos, const char *path, const ch
 }
 
 
-/* Paths are built for every field decoded, so no printf here. */
-static char *
+/* Paths are built for many fields, so no printf here. */
+static inline char *
 mf_path_join(char *buf, const char *parent, char sep, const char *tail, size_t tlen, char close)
 {
     size_t plen = parent ? strlen(parent) : 0;
