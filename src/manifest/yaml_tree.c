@@ -411,6 +411,28 @@ yb_problem_text(const yaml_parser_t *p)
     return p->problem ? p->problem : "unknown error";
 }
 
+/* Whether yaml_event_delete has anything to free: most events (ends, and
+ * collections without anchor or tag) hold no pointer, and deleting them is
+ * a measurable part of a large stream. */
+static inline bool
+yb_event_owns_memory(const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+    case YAML_ALIAS_EVENT:
+        return true;
+    case YAML_MAPPING_START_EVENT:
+        return ev->data.mapping_start.anchor != NULL || ev->data.mapping_start.tag != NULL;
+    case YAML_SEQUENCE_START_EVENT:
+        return ev->data.sequence_start.anchor != NULL || ev->data.sequence_start.tag != NULL;
+    case YAML_DOCUMENT_START_EVENT:
+        return ev->data.document_start.version_directive != NULL ||
+               ev->data.document_start.tag_directives.start != NULL;
+    default: /* stream start and the end events carry no pointers */
+        return false;
+    }
+}
+
 static void
 yb_run(struct ybuilder *b, yaml_parser_t *parser)
 {
@@ -461,9 +483,7 @@ yb_run(struct ybuilder *b, yaml_parser_t *parser)
         default:
             break;
         }
-        /* End events carry no data: nothing to delete. */
-        if (ev.type != YAML_MAPPING_END_EVENT && ev.type != YAML_SEQUENCE_END_EVENT &&
-            ev.type != YAML_DOCUMENT_END_EVENT && ev.type != YAML_STREAM_END_EVENT)
+        if (yb_event_owns_memory(&ev))
             yaml_event_delete(&ev);
     }
 }
