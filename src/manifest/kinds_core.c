@@ -584,9 +584,9 @@ mf_service_check_cluster_ips(struct mf_ctx *ctx, const struct mf_service_spec *s
     char lpath[MF_PATH_MAX], p[MF_PATH_MAX];
     enum ip_family fam[2] = {IP_FAMILY_NONE, IP_FAMILY_NONE};
 
-    mf_path_field(lpath, path, "clusterIPs");
     if (l->n == 0)
         return;
+    mf_path_field(lpath, path, "clusterIPs");
     mf_core_check_count(ctx, l, 2, lpath);
     if (!mf_core_empty(&s->cluster_ip) &&
         !mf_str_eq(MF_LIST_AT(*l, struct mf_str, 0), s->cluster_ip.v))
@@ -621,9 +621,11 @@ mf_service_check_families(struct mf_ctx *ctx, const struct mf_service_spec *s, c
 {
     char p[MF_PATH_MAX];
 
-    mf_path_field(p, path, "ipFamilies");
-    mf_core_check_count(ctx, &s->ip_families, 2, p);
-    mf_check_no_duplicates(ctx, &s->ip_families, p, "IP family");
+    if (s->ip_families.n > 0) { /* an empty list has nothing to report */
+        mf_path_field(p, path, "ipFamilies");
+        mf_core_check_count(ctx, &s->ip_families, 2, p);
+        mf_check_no_duplicates(ctx, &s->ip_families, p, "IP family");
+    }
     if (!mf_str_eq(&s->ip_family_policy, "SingleStack"))
         return;
     mf_path_field(p, path, "ipFamilyPolicy");
