@@ -341,6 +341,7 @@ mf_path_key(char *buf, const char *parent, const char *key)
  */
 struct mf_lpath {
     const char *parent;
+    struct mf_lpath *up; /* when set, the parent is written from it first */
     const char *key; /* the field's key, or NULL for the list entry at index */
     size_t index;
     const char *text; /* once written */
@@ -351,14 +352,17 @@ static void
 mf_lp_key(struct mf_lpath *lp, const char *parent, const char *key)
 {
     lp->parent = parent;
+    lp->up = NULL;
     lp->key = key;
     lp->text = NULL;
 }
 
+/* The list entry at index of the list whose (lazy) path is up. */
 static void
-mf_lp_index(struct mf_lpath *lp, const char *parent, size_t index)
+mf_lp_index(struct mf_lpath *lp, struct mf_lpath *up, size_t index)
 {
-    lp->parent = parent;
+    lp->parent = NULL;
+    lp->up = up;
     lp->key = NULL;
     lp->index = index;
     lp->text = NULL;
@@ -367,6 +371,8 @@ mf_lp_index(struct mf_lpath *lp, const char *parent, size_t index)
 static const char *
 mf_lp(struct mf_lpath *lp)
 {
+    if (lp->text == NULL && lp->up != NULL)
+        lp->parent = mf_lp(lp->up);
     if (lp->text == NULL)
         lp->text = lp->key != NULL ? mf_path_key(lp->buf, lp->parent, lp->key)
                                    : mf_path_index(lp->buf, lp->parent, lp->index);
@@ -552,7 +558,6 @@ static void
 mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
                struct mf_list *dst, struct mf_lpath *lp)
 {
-    const char *path = mf_lp(lp);
     struct mf_lpath ilp;
     unsigned char *items;
     struct mf_field elem_field = *f; /* element bounds, not the list's count */
@@ -564,11 +569,12 @@ mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
         mf_type_error(ctx, n, lp, "a list");
         return;
     }
-    mf_check_count(ctx, f, n, n->nitems, path);
+    if (f->max > 0 && (int64_t)n->nitems > f->max) /* the list's path only for the message */
+        mf_check_count(ctx, f, n, n->nitems, mf_lp(lp));
     items = arena_alloc(ctx->arena, (n->nitems ? n->nitems : 1) * f->elem_size);
     if (items == NULL) {
         struct mf_pos pos = mf_pos_of(ctx, n);
-        mf_error(ctx, &pos, path, "out of memory");
+        mf_error(ctx, &pos, mf_lp(lp), "out of memory");
         return;
     }
     dst->v = items;
@@ -579,7 +585,7 @@ mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
         void *elem = items + i * f->elem_size;
         const struct ynode *item = n->items[i];
 
-        mf_lp_index(&ilp, path, i);
+        mf_lp_index(&ilp, lp, i);
         if (!mf_spend(ctx, item, &ilp))
             return;
         if (mf_is_null(item) && f->elem != MF_OBJECT) {
