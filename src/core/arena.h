@@ -42,7 +42,8 @@ void *arena_alloc_uninit(struct arena *a, size_t size);
 /* Copies size bytes of src (not zeroed first). Returns NULL as arena_alloc does. */
 void *arena_copy(struct arena *a, const void *src, size_t size);
 
-/* Copies len bytes and appends a NUL. Returns NULL as arena_alloc does. */
+/* Copies len bytes and appends a NUL; strings are packed, not aligned.
+ * Returns NULL as arena_alloc does. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
 
 /*
