@@ -38,6 +38,30 @@ arena_free(struct arena *a)
 }
 
 void
+arena_reset(struct arena *a)
+{
+    struct arena_chunk *keep = NULL, *c = a->head;
+
+    /* Keep one chunk of the default size: the next document (or request)
+     * starts in memory that is already mapped, instead of a free and a
+     * malloc of the same size. Oversized chunks go back to malloc. */
+    while (c != NULL) {
+        struct arena_chunk *next = c->next;
+        if (keep == NULL && c->size == a->chunk_size)
+            keep = c;
+        else
+            free(c);
+        c = next;
+    }
+    if (keep != NULL) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->head = keep;
+    a->total = keep != NULL ? keep->size : 0;
+}
+
+void
 arena_adopt(struct arena *dst, struct arena *src)
 {
     struct arena_chunk *last = src->head;
@@ -76,38 +100,67 @@ arena_grow(struct arena *a, size_t need)
     return c;
 }
 
-void *
-arena_alloc(struct arena *a, size_t size)
+static void *
+arena_take_new_chunk(struct arena *a, size_t size)
 {
-    const size_t align = alignof(max_align_t);
-    struct arena_chunk *c = a->head;
-    size_t start;
-    void *p;
+    struct arena_chunk *c = arena_grow(a, size);
 
-    if (size == 0)
-        size = 1;
+    if (c == NULL)
+        return NULL;
+    c->used = size;
+    return c->data;
+}
+
+/* The bump itself, inlined into each allocator below: most calls end here
+ * after a few instructions. */
+static inline void *
+arena_take(struct arena *a, size_t size, size_t align)
+{
+    struct arena_chunk *c = a->head;
+
     if (size > SIZE_MAX / 2)
         return NULL;
     if (c != NULL) {
-        start = (c->used + align - 1) & ~(align - 1);
-        if (start <= c->size && c->size - start >= size)
-            goto found;
+        size_t start = (c->used + align - 1) & ~(align - 1);
+        if (start <= c->size && c->size - start >= size) {
+            c->used = start + size;
+            return c->data + start;
+        }
     }
-    c = arena_grow(a, size);
-    if (c == NULL)
-        return NULL;
-    start = 0;
-found:
-    p = c->data + start;
-    c->used = start + size;
-    memset(p, 0, size);
+    return arena_take_new_chunk(a, size);
+}
+
+void *
+arena_alloc_uninit(struct arena *a, size_t size)
+{
+    return arena_take(a, size ? size : 1, alignof(max_align_t));
+}
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+    void *p = arena_take(a, size ? size : 1, alignof(max_align_t));
+
+    if (p != NULL)
+        memset(p, 0, size);
+    return p;
+}
+
+void *
+arena_copy(struct arena *a, const void *src, size_t size)
+{
+    void *p = arena_take(a, size ? size : 1, alignof(max_align_t));
+
+    if (p != NULL && size > 0)
+        memcpy(p, src, size);
     return p;
 }
 
 char *
 arena_strndup(struct arena *a, const char *s, size_t len)
 {
-    char *p = arena_alloc(a, len + 1);
+    /* Text needs no alignment: strings are packed. */
+    char *p = len < SIZE_MAX / 2 ? arena_take(a, len + 1, 1) : NULL;
 
     if (p == NULL)
         return NULL;

@@ -24,12 +24,26 @@ void arena_init(struct arena *a, size_t chunk_size, size_t limit);
 void arena_free(struct arena *a);
 
 /*
+ * Releases every allocation but keeps one chunk of the default size for the
+ * next user, so a loop that fills and empties the arena (one document at a
+ * time) does not free and malloc the same chunk each round.
+ */
+void arena_reset(struct arena *a);
+
+/*
  * Returns zeroed memory aligned for any type, or NULL when malloc fails or
  * the arena's limit would be exceeded.
  */
 void *arena_alloc(struct arena *a, size_t size);
 
-/* Copies len bytes and appends a NUL. Returns NULL as arena_alloc does. */
+/* As arena_alloc, but the memory is not zeroed: for callers that write all of it. */
+void *arena_alloc_uninit(struct arena *a, size_t size);
+
+/* Copies size bytes of src (not zeroed first). Returns NULL as arena_alloc does. */
+void *arena_copy(struct arena *a, const void *src, size_t size);
+
+/* Copies len bytes and appends a NUL; strings are packed, not aligned.
+ * Returns NULL as arena_alloc does. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
 
 /*

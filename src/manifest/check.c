@@ -217,9 +217,15 @@ mf_check_label_map(struct mf_ctx *ctx, const void *value, const char *path)
     char kpath[MF_PATH_MAX];
 
     for (uint32_t i = 0; i < m->n; i++) {
-        mf_path_key(kpath, path, m->v[i].key.v);
-        mf_check_label_key(ctx, &m->v[i].key, kpath);
-        mf_check_label_value(ctx, &m->v[i].value, kpath);
+        const struct mf_kv *kv = &m->v[i];
+
+        /* The label's path is only needed for a message. */
+        if (mf_label_key_ok(kv->key.v, kv->key.len) &&
+            (kv->value.len == 0 || mf_label_name_ok(kv->value.v, kv->value.len)))
+            continue;
+        mf_path_key(kpath, path, kv->key.v);
+        mf_check_label_key(ctx, &kv->key, kpath);
+        mf_check_label_value(ctx, &kv->value, kpath);
     }
 }
 

@@ -212,14 +212,15 @@ mf_core_enum(struct mf_ctx *ctx, const struct mf_str *s, const char *path,
     size_t used = 0, n = 0;
     const char *close;
 
-    for (; values[n] != NULL; n++) {
+    for (; values[n] != NULL; n++)
         if (mf_str_eq(s, values[n]))
             return (int)n;
-        used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0, "%s%s",
-                                 n ? ", " : "", values[n]);
-    }
     if (s->v == NULL || s->len == 0)
         return -1;
+    /* The list of allowed values is only spelled out for the message. */
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0, "%s%s",
+                                 i ? ", " : "", values[i]);
     close = str_closest(s->v, s->len, values, n);
     mf_error(ctx, &s->pos, path, "\"%.60s\" is not one of %s%s%s%s", s->v, list,
              close ? "; did you mean \"" : "", close ? close : "", close ? "\"?" : "");
@@ -583,9 +584,9 @@ mf_service_check_cluster_ips(struct mf_ctx *ctx, const struct mf_service_spec *s
     char lpath[MF_PATH_MAX], p[MF_PATH_MAX];
     enum ip_family fam[2] = {IP_FAMILY_NONE, IP_FAMILY_NONE};
 
-    mf_path_field(lpath, path, "clusterIPs");
     if (l->n == 0)
         return;
+    mf_path_field(lpath, path, "clusterIPs");
     mf_core_check_count(ctx, l, 2, lpath);
     if (!mf_core_empty(&s->cluster_ip) &&
         !mf_str_eq(MF_LIST_AT(*l, struct mf_str, 0), s->cluster_ip.v))
@@ -620,9 +621,11 @@ mf_service_check_families(struct mf_ctx *ctx, const struct mf_service_spec *s, c
 {
     char p[MF_PATH_MAX];
 
-    mf_path_field(p, path, "ipFamilies");
-    mf_core_check_count(ctx, &s->ip_families, 2, p);
-    mf_check_no_duplicates(ctx, &s->ip_families, p, "IP family");
+    if (s->ip_families.n > 0) { /* an empty list has nothing to report */
+        mf_path_field(p, path, "ipFamilies");
+        mf_core_check_count(ctx, &s->ip_families, 2, p);
+        mf_check_no_duplicates(ctx, &s->ip_families, p, "IP family");
+    }
     if (!mf_str_eq(&s->ip_family_policy, "SingleStack"))
         return;
     mf_path_field(p, path, "ipFamilyPolicy");
@@ -1443,33 +1446,47 @@ static const struct mf_schema mf_endpoint_port_schema =
  * The API server's ValidateEndpointIP: no unspecified, link-local or
  * link-local multicast address. Loopback is a warning (see DOC above).
  */
+/* "endpoints[i].addresses[j]" into buf: written only for a diagnostic, as
+ * a slice can list many addresses. */
+static const char *
+mf_endpoint_address_path(char *buf, uint32_t i, uint32_t j)
+{
+    char epath[MF_PATH_MAX], apath[MF_PATH_MAX];
+
+    return mf_path_index(buf, mf_path_field(apath, mf_path_index(epath, "endpoints", i), "addresses"),
+                         j);
+}
+
 static void
 mf_endpoint_check_special(struct mf_ctx *ctx, const struct mf_str *s, const struct ip_addr *ip,
-                          const char *path)
+                          uint32_t i, uint32_t j)
 {
+    char path[MF_PATH_MAX];
     bool v4 = ip->family == IP_FAMILY_V4;
     unsigned top8 = (unsigned)(ip->v >> (v4 ? 24 : 120)) & 0xff;
     unsigned top16 = (unsigned)(ip->v >> (v4 ? 16 : 112)) & 0xffff;
 
     if (ip->v == 0)
-        mf_error(ctx, &s->pos, path, "may not be unspecified (%s)", s->v);
+        mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j), "may not be unspecified (%s)",
+                 s->v);
     else if (v4 ? top8 == 127 : ip->v == 1)
-        mf_warn(ctx, &s->pos, path,
+        mf_warn(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
                 "%s is a loopback address: the Kubernetes API server rejects it; metalgate "
                 "forwards to the loopback of whichever node serves the connection",
                 s->v);
     else if (v4 ? top16 == 0xa9fe : (top16 & 0xffc0) == 0xfe80)
-        mf_error(ctx, &s->pos, path,
+        mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
                  "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
     else if (v4 ? (ip->v >> 8) == 0xe00000 : (top16 & 0xff0f) == 0xff02)
-        mf_error(ctx, &s->pos, path,
+        mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
                  "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
 }
 
 static void
 mf_endpoint_check_address(struct mf_ctx *ctx, enum mf_address_type type, const struct mf_str *s,
-                          const char *path)
+                          uint32_t i, uint32_t j)
 {
+    char path[MF_PATH_MAX];
     struct ip_addr ip;
     enum ip_family want = type == MF_ADDR_IPV4 ? IP_FAMILY_V4 : IP_FAMILY_V6;
     size_t len = s->len;
@@ -1478,35 +1495,38 @@ mf_endpoint_check_address(struct mf_ctx *ctx, enum mf_address_type type, const s
         if (len > 0 && s->v[len - 1] == '.')
             len--;
         if (!mf_core_is_dns_subdomain(s->v, len) || memchr(s->v, '.', len) == NULL)
-            mf_error(ctx, &s->pos, path,
+            mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
                      "\"%.80s\" is not a fully qualified domain name: at least two lower-case "
                      "RFC 1123 labels separated by '.'%s",
                      s->v, mf_placeholder_hint(s->v));
         return;
     }
     if (ip_parse(s->v, s->len, &ip) != 0 || ip.family != want) {
-        mf_error(ctx, &s->pos, path, "\"%.80s\" is not a valid %s address (addressType %s)%s", s->v,
+        mf_error(ctx, &s->pos, mf_endpoint_address_path(path, i, j),
+                 "\"%.80s\" is not a valid %s address (addressType %s)%s", s->v,
                  want == IP_FAMILY_V4 ? "IPv4" : "IPv6", want == IP_FAMILY_V4 ? "IPv4" : "IPv6",
                  mf_placeholder_hint(s->v));
         return;
     }
-    mf_endpoint_check_special(ctx, s, &ip, path);
+    mf_endpoint_check_special(ctx, s, &ip, i, j);
 }
 
 static void
 mf_slice_check_endpoints(struct mf_ctx *ctx, const struct mf_endpointslice *es)
 {
-    char epath[MF_PATH_MAX], apath[MF_PATH_MAX], p[MF_PATH_MAX];
+    char epath[MF_PATH_MAX], apath[MF_PATH_MAX];
 
     for (uint32_t i = 0; i < es->endpoints.n; i++) {
         const struct mf_endpoint *e = MF_LIST_AT(es->endpoints, struct mf_endpoint, i);
 
-        mf_path_field(apath, mf_path_index(epath, "endpoints", i), "addresses");
-        mf_core_check_count(ctx, &e->addresses, 100, apath);
+        if (e->addresses.n > 100) /* the path only for the message */
+            mf_core_check_count(ctx, &e->addresses, 100,
+                                mf_path_field(apath, mf_path_index(epath, "endpoints", i),
+                                              "addresses"));
         for (uint32_t j = 0; j < e->addresses.n; j++) {
             const struct mf_str *a = MF_LIST_AT(e->addresses, struct mf_str, j);
             if (a->v != NULL)
-                mf_endpoint_check_address(ctx, es->addr_type, a, mf_path_index(p, apath, j));
+                mf_endpoint_check_address(ctx, es->addr_type, a, i, j);
         }
     }
 }

@@ -67,7 +67,10 @@ mf_kind_lookup(const char *group, const char *kind)
     for (size_t g = 0; g < sizeof(mf_groups) / sizeof(mf_groups[0]); g++)
         for (size_t i = 0; i < *mf_group_counts[g]; i++) {
             const struct mf_kind *k = mf_groups[g][i];
-            if (strcmp(k->group, group) == 0 && strcmp(k->name, kind) == 0)
+            /* Kind names differ sooner than groups; a first-byte test
+             * skips most calls. */
+            if (k->name[0] == kind[0] && strcmp(k->name, kind) == 0 &&
+                strcmp(k->group, group) == 0)
                 return k;
         }
     return NULL;

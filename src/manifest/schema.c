@@ -24,11 +24,13 @@ enum mf_scalar_class {
     MF_SC_STR,
 };
 
+/* s[0..len) is one of words. s must be NUL-terminated at len, so that its
+ * first byte can be compared before the word's length is measured. */
 static bool
 mf_word_in(const char *s, size_t len, const char *const *words)
 {
     for (; *words != NULL; words++)
-        if (strlen(*words) == len && memcmp(*words, s, len) == 0)
+        if ((*words)[0] == s[0] && strlen(*words) == len && memcmp(*words, s, len) == 0)
             return true;
     return false;
 }
@@ -86,8 +88,23 @@ mf_is_float_text(const char *s, size_t len)
     return i == len;
 }
 
+static bool
+mf_may_be_word(char c)
+{
+    switch (c) {
+    case 'n': case 'N': /* null, no */
+    case 't': case 'T': /* true */
+    case 'f': case 'F': /* false */
+    case 'y': case 'Y': /* yes */
+    case 'o': case 'O': /* on, off */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static enum mf_scalar_class
-mf_classify(const struct ynode *n)
+mf_classify_text(const struct ynode *n)
 {
     if (n->tag != NULL) {
         if (strcmp(n->tag, "tag:yaml.org,2002:str") == 0)
@@ -99,20 +116,41 @@ mf_classify(const struct ynode *n)
         return MF_SC_STR;
     if (n->len == 0 || (n->len == 1 && n->text[0] == '~'))
         return MF_SC_NULL;
-    /* Every null and boolean spelling has 2 to 5 characters: most scalars
-     * (names, addresses) skip the word lists. */
-    if (n->len <= 5) {
+    /* Every null and boolean spelling has 2 to 5 characters and starts with
+     * one of these letters: most scalars (names, addresses, ports) skip the
+     * word lists. */
+    if (n->len <= 5 && mf_may_be_word(n->text[0])) {
         if (mf_word_in(n->text, n->len, (const char *const[]){"null", "Null", "NULL", NULL}))
             return MF_SC_NULL;
         if (mf_word_in(n->text, n->len, mf_true_words) ||
             mf_word_in(n->text, n->len, mf_false_words))
             return MF_SC_BOOL;
     }
+    /* A number starts with a digit, a sign or a dot (".5", ".inf"). */
+    if (!((n->text[0] >= '0' && n->text[0] <= '9') || n->text[0] == '-' || n->text[0] == '+' ||
+          n->text[0] == '.'))
+        return MF_SC_STR;
     if (mf_is_int_text(n->text, n->len))
         return MF_SC_INT;
     if (mf_is_float_text(n->text, n->len))
         return MF_SC_FLOAT;
     return MF_SC_STR;
+}
+
+/* A value is asked for its class several times on its way (null? then the
+ * type its field wants), so the answer is kept in the node. The tree is
+ * private to the thread decoding it and the class depends on the node
+ * alone, so an alias shares the right answer. */
+static enum mf_scalar_class
+mf_classify(const struct ynode *n)
+{
+    enum mf_scalar_class c;
+
+    if (n->resolved != 0)
+        return (enum mf_scalar_class)(n->resolved - 1);
+    c = mf_classify_text(n);
+    ((struct ynode *)n)->resolved = (uint8_t)(c + 1);
+    return c;
 }
 
 static bool
@@ -199,17 +237,9 @@ mf_warn(struct mf_ctx *ctx, const struct mf_pos *pos, const char *path, const ch
     va_end(ap);
 }
 
-static bool
-mf_has_blank(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s <= ' ' || *s == 0x7f)
-            return true;
-    return false;
-}
 
-/* Paths are built for every field decoded, so no printf here. */
-static char *
+/* Paths are built for many fields, so no printf here. */
+static inline char *
 mf_path_join(char *buf, const char *parent, char sep, const char *tail, size_t tlen, char close)
 {
     size_t plen = parent ? strlen(parent) : 0;
@@ -248,17 +278,48 @@ mf_path_index(char *buf, const char *parent, size_t index)
     return mf_path_join(buf, parent, '[', digits + n, sizeof(digits) - n, ']');
 }
 
+/* What a byte of a key asks of its path: brackets, or brackets and %-encoding. */
+enum { MF_KEY_BRACKET = 1, MF_KEY_ESCAPE = 2 };
+
+#define MF_KEY_BLANK (MF_KEY_BRACKET | MF_KEY_ESCAPE)
+static const unsigned char mf_key_bytes[256] = {
+    /* 0 ends the key and is never looked up; 1 to 32 are control bytes and the space */
+    0,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK, MF_KEY_BLANK,
+    MF_KEY_BLANK, MF_KEY_BLANK,
+    ['%'] = MF_KEY_ESCAPE,
+    ['.'] = MF_KEY_BRACKET,
+    ['/'] = MF_KEY_BRACKET,
+    ['['] = MF_KEY_BRACKET,
+    [']'] = MF_KEY_BRACKET,
+    [0x7f] = MF_KEY_BLANK,
+};
+#undef MF_KEY_BLANK
+
 char *
 mf_path_key(char *buf, const char *parent, const char *key)
 {
     char safe[MF_PATH_MAX / 2];
-    size_t n = 0;
+    size_t n = 0, klen = 0;
+    unsigned need = 0;
 
     /* Keys with dots, brackets or blanks (labels, annotations) are bracketed;
      * blanks and control bytes are %-encoded so that a diagnostic line keeps
-     * its field path as one word. */
-    if (strpbrk(key, "./[]") == NULL && !mf_has_blank(key))
-        return mf_path_field(buf, parent, key);
+     * its field path as one word. One pass finds the length and what the key
+     * needs: paths are built for many fields. */
+    for (const unsigned char *k = (const unsigned char *)key; *k; k++, klen++)
+        need |= mf_key_bytes[*k];
+    if (!(need & MF_KEY_BRACKET))
+        return mf_path_join(buf, parent, '.', key, klen, '\0');
+    /* Nothing to encode: the key as it is, cut where the encoding loop below
+     * would stop. */
+    if (!(need & MF_KEY_ESCAPE))
+        return mf_path_join(buf, parent, '[', key, klen < sizeof(safe) - 4 ? klen : sizeof(safe) - 4,
+                            ']');
     for (const unsigned char *k = (const unsigned char *)key; *k && n + 4 < sizeof(safe); k++) {
         if (*k <= ' ' || *k == 0x7f || *k == '%') {
             static const char hex[] = "0123456789ABCDEF";
@@ -272,26 +333,72 @@ mf_path_key(char *buf, const char *parent, const char *key)
     return mf_path_join(buf, parent, '[', safe, n, ']');
 }
 
+/*
+ * The path of a field being decoded, written out only when something reads
+ * it: a diagnostic, a check or a nested object. Most leaves (a port, a
+ * boolean) pass without either, and building "spec.ports[0].port" for each
+ * of them was a good part of the decoder's time.
+ */
+struct mf_lpath {
+    const char *parent;
+    struct mf_lpath *up; /* when set, the parent is written from it first */
+    const char *key; /* the field's key, or NULL for the list entry at index */
+    size_t index;
+    const char *text; /* once written */
+    char buf[MF_PATH_MAX];
+};
+
+static void
+mf_lp_key(struct mf_lpath *lp, const char *parent, const char *key)
+{
+    lp->parent = parent;
+    lp->up = NULL;
+    lp->key = key;
+    lp->text = NULL;
+}
+
+/* The list entry at index of the list whose (lazy) path is up. */
+static void
+mf_lp_index(struct mf_lpath *lp, struct mf_lpath *up, size_t index)
+{
+    lp->parent = NULL;
+    lp->up = up;
+    lp->key = NULL;
+    lp->index = index;
+    lp->text = NULL;
+}
+
+static const char *
+mf_lp(struct mf_lpath *lp)
+{
+    if (lp->text == NULL && lp->up != NULL)
+        lp->parent = mf_lp(lp->up);
+    if (lp->text == NULL)
+        lp->text = lp->key != NULL ? mf_path_key(lp->buf, lp->parent, lp->key)
+                                   : mf_path_index(lp->buf, lp->parent, lp->index);
+    return lp->text;
+}
+
 /* Counts a node against the per-object budget; false once it is spent. */
 static bool
-mf_spend(struct mf_ctx *ctx, const struct ynode *n, const char *path)
+mf_spend(struct mf_ctx *ctx, const struct ynode *n, struct mf_lpath *path)
 {
     if (ctx->budget == 0)
         return false;
     if (--ctx->budget == 0) {
         struct mf_pos pos = mf_pos_of(ctx, n);
-        mf_error(ctx, &pos, path, "object expands to too many YAML nodes (aliases?); giving up");
+        mf_error(ctx, &pos, mf_lp(path), "object expands to too many YAML nodes (aliases?); giving up");
         return false;
     }
     return true;
 }
 
 static void mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
-                            const struct ynode *n, void *dst, const char *path);
+                            const struct ynode *n, void *dst, struct mf_lpath *path);
 static bool mf_field_present(const struct mf_field *f, const void *member);
 
 static void
-mf_type_error(struct mf_ctx *ctx, const struct ynode *n, const char *path, const char *expected)
+mf_type_error(struct mf_ctx *ctx, const struct ynode *n, struct mf_lpath *path, const char *expected)
 {
     char buf[128];
     struct mf_pos pos = mf_pos_of(ctx, n);
@@ -303,12 +410,12 @@ mf_type_error(struct mf_ctx *ctx, const struct ynode *n, const char *path, const
     else if (n->kind == YNODE_SCALAR && !n->plain && mf_classify(n) == MF_SC_STR &&
              strcmp(expected, "a string") != 0)
         hint = "; remove the quotes";
-    mf_error(ctx, &pos, path, "expected %s, found %s%s", expected, found, hint);
+    mf_error(ctx, &pos, mf_lp(path), "expected %s, found %s%s", expected, found, hint);
 }
 
 static void
 mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                 struct mf_str *dst, const char *path)
+                 struct mf_str *dst, struct mf_lpath *path)
 {
     if (n->kind != YNODE_SCALAR || mf_classify(n) != MF_SC_STR) {
         mf_type_error(ctx, n, path, "a string");
@@ -316,7 +423,7 @@ mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
     }
     if (memchr(n->text, '\0', n->len) != NULL) {
         struct mf_pos pos = mf_pos_of(ctx, n);
-        mf_error(ctx, &pos, path, "string contains a NUL character");
+        mf_error(ctx, &pos, mf_lp(path), "string contains a NUL character");
         return;
     }
     /* Copied: the YAML tree is dropped once its document is decoded. */
@@ -324,14 +431,14 @@ mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
     dst->len = (uint32_t)n->len;
     dst->pos = mf_pos_of(ctx, n);
     if (dst->v == NULL) {
-        mf_error(ctx, &dst->pos, path, "out of memory");
+        mf_error(ctx, &dst->pos, mf_lp(path), "out of memory");
         return;
     }
     if (f->max > 0 && (int64_t)n->len > f->max)
-        mf_error(ctx, &dst->pos, path, "must be at most %" PRId64 " characters, is %zu", f->max,
+        mf_error(ctx, &dst->pos, mf_lp(path), "must be at most %" PRId64 " characters, is %zu", f->max,
                  n->len);
     if (f->min > 0 && (int64_t)n->len < f->min)
-        mf_error(ctx, &dst->pos, path, "must be at least %" PRId64 " characters", f->min);
+        mf_error(ctx, &dst->pos, mf_lp(path), "must be at least %" PRId64 " characters", f->min);
     if (f->enums != NULL && !mf_word_in(n->text, n->len, f->enums)) {
         char list[256] = "";
         size_t used = 0;
@@ -343,16 +450,16 @@ mf_decode_string(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
                                      "%s%s", used ? ", " : "", *e);
         close = str_closest(n->text, n->len, f->enums, count);
         if (close != NULL)
-            mf_error(ctx, &dst->pos, path, "\"%.60s\" is not one of %s; did you mean \"%s\"?",
+            mf_error(ctx, &dst->pos, mf_lp(path), "\"%.60s\" is not one of %s; did you mean \"%s\"?",
                      n->text, list, close);
         else
-            mf_error(ctx, &dst->pos, path, "\"%.60s\" is not one of %s", n->text, list);
+            mf_error(ctx, &dst->pos, mf_lp(path), "\"%.60s\" is not one of %s", n->text, list);
     }
 }
 
 static void
 mf_decode_int(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-              struct mf_int *dst, const char *path)
+              struct mf_int *dst, struct mf_lpath *path)
 {
     char *end;
     long long v;
@@ -365,11 +472,11 @@ mf_decode_int(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *
     errno = 0;
     v = strtoll(n->text, &end, 10);
     if (errno != 0 || *end != '\0') {
-        mf_error(ctx, &dst->pos, path, "integer %.40s is out of range", n->text);
+        mf_error(ctx, &dst->pos, mf_lp(path), "integer %.40s is out of range", n->text);
         return;
     }
     if ((f->min != 0 || f->max != 0) && (v < f->min || v > f->max)) {
-        mf_error(ctx, &dst->pos, path, "%lld is out of range %" PRId64 "-%" PRId64, v, f->min,
+        mf_error(ctx, &dst->pos, mf_lp(path), "%lld is out of range %" PRId64 "-%" PRId64, v, f->min,
                  f->max);
         return;
     }
@@ -378,7 +485,7 @@ mf_decode_int(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *
 }
 
 static void
-mf_decode_bool(struct mf_ctx *ctx, const struct ynode *n, struct mf_bool *dst, const char *path)
+mf_decode_bool(struct mf_ctx *ctx, const struct ynode *n, struct mf_bool *dst, struct mf_lpath *path)
 {
     if (n->kind != YNODE_SCALAR || mf_classify(n) != MF_SC_BOOL) {
         mf_type_error(ctx, n, path, "a boolean (true or false)");
@@ -391,7 +498,7 @@ mf_decode_bool(struct mf_ctx *ctx, const struct ynode *n, struct mf_bool *dst, c
 
 static void
 mf_decode_duration(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                   struct mf_duration *dst, const char *path)
+                   struct mf_duration *dst, struct mf_lpath *path)
 {
     int64_t ns;
 
@@ -401,14 +508,14 @@ mf_decode_duration(struct mf_ctx *ctx, const struct mf_field *f, const struct yn
     }
     dst->pos = mf_pos_of(ctx, n);
     if (mf_parse_go_duration(n->text, n->len, &ns) != 0) {
-        mf_error(ctx, &dst->pos, path,
+        mf_error(ctx, &dst->pos, mf_lp(path),
                  "\"%.60s\" is not a valid duration (use a number and a unit: h, m, s, ms; e.g. "
                  "\"90s\" or \"1m30s\")",
                  n->text);
         return;
     }
     if (f->max != 0 && (ns < f->min || ns > f->max)) {
-        mf_error(ctx, &dst->pos, path, "%.60s is out of range %" PRId64 "s-%" PRId64 "s", n->text,
+        mf_error(ctx, &dst->pos, mf_lp(path), "%.60s is out of range %" PRId64 "s-%" PRId64 "s", n->text,
                  f->min / 1000000000, f->max / 1000000000);
         return;
     }
@@ -418,7 +525,7 @@ mf_decode_duration(struct mf_ctx *ctx, const struct mf_field *f, const struct yn
 
 static void
 mf_decode_intstr(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                 struct mf_intstr *dst, const char *path)
+                 struct mf_intstr *dst, struct mf_lpath *path)
 {
     if (n->kind == YNODE_SCALAR && mf_classify(n) == MF_SC_INT) {
         struct mf_int i = {0};
@@ -449,9 +556,9 @@ mf_check_count(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
 
 static void
 mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-               struct mf_list *dst, const char *path)
+               struct mf_list *dst, struct mf_lpath *lp)
 {
-    char ipath[MF_PATH_MAX];
+    struct mf_lpath ilp;
     unsigned char *items;
     struct mf_field elem_field = *f; /* element bounds, not the list's count */
 
@@ -459,14 +566,15 @@ mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
     elem_field.min = f->elem_min;
     elem_field.max = f->elem_max;
     if (n->kind != YNODE_SEQUENCE) {
-        mf_type_error(ctx, n, path, "a list");
+        mf_type_error(ctx, n, lp, "a list");
         return;
     }
-    mf_check_count(ctx, f, n, n->nitems, path);
+    if (f->max > 0 && (int64_t)n->nitems > f->max) /* the list's path only for the message */
+        mf_check_count(ctx, f, n, n->nitems, mf_lp(lp));
     items = arena_alloc(ctx->arena, (n->nitems ? n->nitems : 1) * f->elem_size);
     if (items == NULL) {
         struct mf_pos pos = mf_pos_of(ctx, n);
-        mf_error(ctx, &pos, path, "out of memory");
+        mf_error(ctx, &pos, mf_lp(lp), "out of memory");
         return;
     }
     dst->v = items;
@@ -477,37 +585,38 @@ mf_decode_list(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode 
         void *elem = items + i * f->elem_size;
         const struct ynode *item = n->items[i];
 
-        mf_path_index(ipath, path, i);
-        if (!mf_spend(ctx, item, ipath))
+        mf_lp_index(&ilp, lp, i);
+        if (!mf_spend(ctx, item, &ilp))
             return;
         if (mf_is_null(item) && f->elem != MF_OBJECT) {
             struct mf_pos pos = mf_pos_of(ctx, item);
-            mf_error(ctx, &pos, ipath, "list entry is empty");
+            mf_error(ctx, &pos, mf_lp(&ilp), "list entry is empty");
             continue;
         }
         if (f->elem == MF_OBJECT) {
             if (item->kind != YNODE_MAPPING && !mf_is_null(item)) {
-                mf_type_error(ctx, item, ipath, "a mapping");
+                mf_type_error(ctx, item, &ilp, "a mapping");
                 continue;
             }
-            mf_decode_object(ctx, item, f->object, elem, ipath);
+            mf_decode_object(ctx, item, f->object, elem, mf_lp(&ilp));
             continue;
         }
-        mf_decode_value(ctx, &elem_field, f->elem, item, elem, ipath);
+        mf_decode_value(ctx, &elem_field, f->elem, item, elem, &ilp);
         if (f->check != NULL && ctx->budget > 0 && mf_field_present(&elem_field, elem))
-            f->check(ctx, elem, ipath);
+            f->check(ctx, elem, mf_lp(&ilp));
     }
 }
 
 static void
 mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                 struct mf_strmap *dst, const char *path)
+                 struct mf_strmap *dst, struct mf_lpath *lp)
 {
-    char kpath[MF_PATH_MAX];
+    const char *path = mf_lp(lp);
+    struct mf_lpath klp;
     struct mf_field plain = {.name = f->name, .type = MF_STRING};
 
     if (n->kind != YNODE_MAPPING) {
-        mf_type_error(ctx, n, path, "a mapping of strings");
+        mf_type_error(ctx, n, lp, "a mapping of strings");
         return;
     }
     mf_check_count(ctx, f, n, n->npairs, path);
@@ -523,8 +632,8 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
 
         if (p->key->shadowed)
             continue;
-        mf_path_key(kpath, path, p->key->text);
-        if (!mf_spend(ctx, p->value, kpath))
+        mf_lp_key(&klp, path, p->key->text);
+        if (!mf_spend(ctx, p->value, &klp))
             return;
         kv->key.v = arena_strndup(ctx->arena, p->key->text, p->key->len);
         kv->key.len = (uint32_t)p->key->len;
@@ -534,7 +643,7 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
             kv->value.v = "";
             kv->value.pos = mf_pos_of(ctx, p->value ? p->value : p->key);
         } else {
-            mf_decode_string(ctx, &plain, p->value, &kv->value, kpath);
+            mf_decode_string(ctx, &plain, p->value, &kv->value, &klp);
             if (kv->value.v == NULL)
                 continue;
         }
@@ -544,13 +653,14 @@ mf_decode_strmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
 
 static void
 mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynode *n,
-                 struct mf_objmap *dst, const char *path)
+                 struct mf_objmap *dst, struct mf_lpath *lp)
 {
-    char kpath[MF_PATH_MAX];
+    const char *path = mf_lp(lp);
+    struct mf_lpath klp;
     unsigned char *items;
 
     if (n->kind != YNODE_MAPPING) {
-        mf_type_error(ctx, n, path, "a mapping");
+        mf_type_error(ctx, n, lp, "a mapping");
         return;
     }
     mf_check_count(ctx, f, n, n->npairs, path);
@@ -569,14 +679,14 @@ mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
         if (p->key->shadowed)
             continue;
         dst->n++;
-        mf_path_key(kpath, path, p->key->text);
-        if (!mf_spend(ctx, p->value, kpath))
+        mf_lp_key(&klp, path, p->key->text);
+        if (!mf_spend(ctx, p->value, &klp))
             return;
         if (!mf_is_null(p->value) && p->value->kind != YNODE_MAPPING) {
-            mf_type_error(ctx, p->value, kpath, "a mapping");
+            mf_type_error(ctx, p->value, &klp, "a mapping");
             continue;
         }
-        mf_decode_object(ctx, p->value, f->object, entry, kpath);
+        mf_decode_object(ctx, p->value, f->object, entry, mf_lp(&klp));
         key->v = arena_strndup(ctx->arena, p->key->text, p->key->len);
         key->len = (uint32_t)p->key->len;
         key->pos = mf_pos_of(ctx, p->key);
@@ -587,7 +697,7 @@ mf_decode_objmap(struct mf_ctx *ctx, const struct mf_field *f, const struct ynod
 
 static void
 mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
-                const struct ynode *n, void *dst, const char *path)
+                const struct ynode *n, void *dst, struct mf_lpath *path)
 {
     switch (type) {
     case MF_STRING:
@@ -613,7 +723,7 @@ mf_decode_value(struct mf_ctx *ctx, const struct mf_field *f, enum mf_type type,
         }
         *slot = arena_alloc(ctx->arena, f->elem_size);
         if (*slot != NULL)
-            mf_decode_object(ctx, n, f->object, *slot, path);
+            mf_decode_object(ctx, n, f->object, *slot, mf_lp(path));
         break;
     }
     case MF_LIST:
@@ -684,7 +794,10 @@ mf_find_field(const struct mf_schema *schema, const char *name, size_t len)
 {
     for (size_t i = 0; i < schema->nfields; i++) {
         const struct mf_field *f = &schema->fields[i];
-        if (f->name[0] == name[0] && strncmp(f->name, name, len) == 0 && f->name[len] == '\0')
+        /* name is NUL-terminated at len, so name[1] can be read; two bytes
+         * settle most mismatches before strncmp. */
+        if (f->name[0] == name[0] && f->name[1] == name[1] && strncmp(f->name, name, len) == 0 &&
+            f->name[len] == '\0')
             return f;
     }
     return NULL;
@@ -710,70 +823,77 @@ mf_unknown_field(struct mf_ctx *ctx, const struct mf_schema *schema, const struc
 }
 
 static void
-mf_decode_field(struct mf_ctx *ctx, const struct mf_field *f, const struct ypair *p, void *obj,
-                const char *fpath)
+mf_decode_field(struct mf_ctx *ctx, const struct mf_field *f, const struct ypair *p, bool null,
+                void *obj, struct mf_lpath *fpath)
 {
-    struct mf_pos pos = mf_pos_of(ctx, p->key);
+    struct mf_pos pos;
     void *member;
 
     if (f->flags & MF_IGNORED)
         return;
     if (f->flags & MF_UNSUPPORTED) {
-        if (!mf_is_null(p->value))
-            mf_warn(ctx, &pos, fpath, "not implemented yet; ignored%s%s", f->note ? ": " : "",
+        pos = mf_pos_of(ctx, p->key);
+        if (!null)
+            mf_warn(ctx, &pos, mf_lp(fpath), "not implemented yet; ignored%s%s", f->note ? ": " : "",
                     f->note ? f->note : "");
         return;
     }
-    if (f->flags & MF_DEPRECATED)
-        mf_warn(ctx, &pos, fpath, "deprecated%s%s", f->note ? ": " : "", f->note ? f->note : "");
-    if (mf_is_null(p->value))
+    if (f->flags & MF_DEPRECATED) {
+        pos = mf_pos_of(ctx, p->key);
+        mf_warn(ctx, &pos, mf_lp(fpath), "deprecated%s%s", f->note ? ": " : "", f->note ? f->note : "");
+    }
+    if (null)
         return; /* null means absent, as in Kubernetes */
     member = (unsigned char *)obj + f->offset;
     mf_decode_value(ctx, f, f->type, p->value, member, fpath);
     if (f->check != NULL && f->type != MF_LIST && mf_field_present(f, member))
-        f->check(ctx, member, fpath);
+        f->check(ctx, member, mf_lp(fpath));
 }
 
 void
 mf_decode_object(struct mf_ctx *ctx, const struct ynode *node, const struct mf_schema *schema,
                  void *obj, const char *path)
 {
-    char fpath[MF_PATH_MAX];
+    struct mf_lpath flp;
+    char *fpath = flp.buf; /* for the required-field messages, once flp is done */
     struct mf_pos *objpos = obj;
-    bool seen[MF_MAX_FIELDS] = {false}; /* a value was written for the field */
+    uint64_t seen[MF_MAX_FIELDS / 64] = {0}; /* bit i: a value was written for field i */
 
     *objpos = mf_pos_of(ctx, node);
     if (node != NULL && node->kind == YNODE_MAPPING) {
         for (size_t i = 0; i < node->npairs; i++) {
             const struct ypair *p = &node->pairs[i];
             const struct mf_field *f = mf_find_field(schema, p->key->text, p->key->len);
+            bool null;
 
             if (p->key->shadowed)
                 continue;
-            mf_path_key(fpath, path, p->key->text);
-            if (!mf_spend(ctx, p->value, fpath))
+            mf_lp_key(&flp, path, p->key->text);
+            if (!mf_spend(ctx, p->value, &flp))
                 return;
             if (f == NULL) {
                 mf_unknown_field(ctx, schema, p->key, path && path[0] ? path : "-");
                 continue;
             }
-            if (!mf_is_null(p->value) && (size_t)(f - schema->fields) < MF_MAX_FIELDS)
-                seen[f - schema->fields] = true;
-            mf_decode_field(ctx, f, p, obj, fpath);
+            null = mf_is_null(p->value);
+            if (!null && (size_t)(f - schema->fields) < MF_MAX_FIELDS)
+                seen[(size_t)(f - schema->fields) / 64] |= 1ull << ((size_t)(f - schema->fields) % 64);
+            mf_decode_field(ctx, f, p, null, obj, &flp);
         }
     }
     for (size_t i = 0; i < schema->nfields; i++) {
         const struct mf_field *f = &schema->fields[i];
         const void *member;
 
-        if (f->offset == SIZE_MAX || (f->flags & (MF_UNSUPPORTED | MF_IGNORED)))
-            continue;
+        /* Most fields are optional: test that first. */
         if (!(f->flags & (MF_REQUIRED | MF_NONEMPTY)))
+            continue;
+        if (f->offset == SIZE_MAX || (f->flags & (MF_UNSUPPORTED | MF_IGNORED)))
             continue;
         member = (const unsigned char *)obj + f->offset;
         /* A value that was written but rejected has been reported already. */
         if ((f->flags & MF_REQUIRED) && !mf_field_present(f, member) &&
-            !(i < MF_MAX_FIELDS && seen[i]))
+            !(i < MF_MAX_FIELDS && (seen[i / 64] >> (i % 64) & 1)))
             mf_error(ctx, objpos, mf_path_field(fpath, path, f->name),
                      "required field is missing");
         else if ((f->flags & MF_NONEMPTY) && mf_field_present(f, member) &&

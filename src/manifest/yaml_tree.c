@@ -1,17 +1,21 @@
 #include "manifest/yaml_tree.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-/* A collection under construction: children are gathered on the heap and
- * copied into the arena when the collection ends. */
+/* A collection under construction. Its children are gathered on the
+ * builder's child stack (ynode* for sequences; alternating key, value for
+ * mappings), from index first up, and copied into the arena when the
+ * collection ends: nested collections end first, so the children of the
+ * innermost open collection are always the top of that stack. */
 struct yframe {
     struct ynode *node;
-    void **children; /* ynode* for sequences; alternating key, value for mappings */
-    size_t n, cap;
+    size_t first; /* where its children start on the child stack */
+    size_t n;     /* how many it has so far */
 };
 
 struct yanchor {
@@ -24,7 +28,16 @@ struct ybuilder {
     struct yaml_stream *s;
     struct yframe stack[YAML_MAX_DEPTH];
     size_t depth;
+    void **children; /* the child stack, shared by every open collection */
+    size_t nchildren, cap_children;
     struct ynode *root;
+    /* Nodes are carved from a block of the arena, one call to the
+     * allocator per YB_SLAB nodes instead of one per node. */
+    struct ynode *slab;
+    size_t slab_left;
+    /* Scalar texts are packed into blocks the same way. */
+    char *text_slab;
+    size_t text_left;
     struct yanchor *anchors;
     size_t nanchors, cap_anchors;
     size_t nodes;
@@ -79,7 +92,34 @@ yb_dup(struct ybuilder *b, const struct ynode *key)
     snprintf(p->message, sizeof(p->message), "duplicate key \"%.200s\"", key->text);
 }
 
-static struct ynode *
+#define YB_SLAB 16
+#define YB_TEXT_SLAB 1024
+
+/* A NUL-terminated copy of text[0..len) in the document's arena. */
+static inline char *
+yb_text(struct ybuilder *b, const char *text, size_t len)
+{
+    char *t;
+
+    if (len >= YB_TEXT_SLAB / 4) /* long texts do not waste a block's tail */
+        return arena_strndup(b->arena, text, len);
+    if (b->text_left < len + 1) {
+        b->text_slab = arena_alloc_uninit(b->arena, YB_TEXT_SLAB);
+        if (b->text_slab == NULL) {
+            b->text_left = 0;
+            return NULL;
+        }
+        b->text_left = YB_TEXT_SLAB;
+    }
+    t = b->text_slab;
+    memcpy(t, text, len);
+    t[len] = '\0';
+    b->text_slab += len + 1;
+    b->text_left -= len + 1;
+    return t;
+}
+
+static inline struct ynode *
 yb_node(struct ybuilder *b, enum ynode_kind kind, const yaml_mark_t *mark)
 {
     struct ynode *n;
@@ -88,14 +128,19 @@ yb_node(struct ybuilder *b, enum ynode_kind kind, const yaml_mark_t *mark)
         yb_fail(b, mark, "document is too large (more than %u nodes)", YAML_MAX_NODES);
         return NULL;
     }
-    n = arena_alloc(b->arena, sizeof(*n));
-    if (n == NULL) {
-        b->oom = true;
-        return NULL;
+    if (b->slab_left == 0) {
+        b->slab = arena_alloc_uninit(b->arena, YB_SLAB * sizeof(*b->slab));
+        if (b->slab == NULL) {
+            b->oom = true;
+            return NULL;
+        }
+        b->slab_left = YB_SLAB;
     }
-    n->kind = kind;
-    n->line = (uint32_t)mark->line + 1;
-    n->col = (uint32_t)mark->column + 1;
+    n = b->slab++;
+    b->slab_left--;
+    *n = (struct ynode){.kind = kind,
+                        .line = (uint32_t)mark->line + 1,
+                        .col = (uint32_t)mark->column + 1};
     return n;
 }
 
@@ -138,7 +183,7 @@ yb_forget_anchors(struct ybuilder *b)
 }
 
 /* Adds a finished node to its parent collection, or makes it the root. */
-static void
+static inline void
 yb_attach(struct ybuilder *b, struct ynode *node, const yaml_mark_t *mark)
 {
     struct yframe *f;
@@ -148,25 +193,28 @@ yb_attach(struct ybuilder *b, struct ynode *node, const yaml_mark_t *mark)
         return;
     }
     f = &b->stack[b->depth - 1];
-    if (f->node->kind == YNODE_MAPPING && f->n % 2 == 0 && node->kind != YNODE_SCALAR) {
-        yb_fail(b, mark, "mapping keys must be strings, not collections");
-        return;
+    if (f->node->kind == YNODE_MAPPING && f->n % 2 == 0) { /* node is a key */
+        if (node->kind != YNODE_SCALAR) {
+            yb_fail(b, mark, "mapping keys must be strings, not collections");
+            return;
+        }
+        if (node->len > YAML_MAX_KEY_LEN) {
+            yb_fail(b, mark, "mapping key is longer than %d bytes", YAML_MAX_KEY_LEN);
+            return;
+        }
     }
-    if (f->node->kind == YNODE_MAPPING && f->n % 2 == 0 && node->len > YAML_MAX_KEY_LEN) {
-        yb_fail(b, mark, "mapping key is longer than %d bytes", YAML_MAX_KEY_LEN);
-        return;
-    }
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        void **n = realloc(f->children, cap * sizeof(*n));
+    if (b->nchildren == b->cap_children) {
+        size_t cap = b->cap_children ? b->cap_children * 2 : 64;
+        void **n = realloc(b->children, cap * sizeof(*n));
         if (n == NULL) {
             b->oom = true;
             return;
         }
-        f->children = n;
-        f->cap = cap;
+        b->children = n;
+        b->cap_children = cap;
     }
-    f->children[f->n++] = node;
+    b->children[b->nchildren++] = node;
+    f->n++;
 }
 
 static int
@@ -192,6 +240,25 @@ yb_check_duplicates(struct ybuilder *b, const struct ynode *map)
 
     if (map->npairs < 2)
         return;
+    /* Most mappings are small and have no repeated key: a quadratic look
+     * that compares lengths first settles that without a sort or a malloc.
+     * Only a mapping with a repetition goes on to the sort, which decides
+     * the order the repetitions are reported in. */
+    if (map->npairs <= 16) {
+        bool repeated = false;
+        for (size_t i = 1; i < map->npairs && !repeated; i++) {
+            const struct ynode *k = map->pairs[i].key;
+            for (size_t j = 0; j < i; j++) {
+                const struct ynode *o = map->pairs[j].key;
+                if (o->len == k->len && memcmp(o->text, k->text, k->len) == 0) {
+                    repeated = true;
+                    break;
+                }
+            }
+        }
+        if (!repeated)
+            return;
+    }
     /* Sorting a copy keeps this O(n log n) for hostile maps with many keys. */
     sorted = malloc(map->npairs * sizeof(*sorted));
     if (sorted == NULL) {
@@ -216,34 +283,31 @@ yb_finish_collection(struct ybuilder *b, const yaml_mark_t *mark)
 {
     struct yframe *f = &b->stack[--b->depth];
     struct ynode *node = f->node;
+    void **children = b->children + f->first;
 
     if (node->kind == YNODE_MAPPING) {
         node->npairs = f->n / 2;
-        node->pairs = arena_alloc(b->arena, (node->npairs ? node->npairs : 1) * sizeof(struct ypair));
+        /* The children alternate key, value: the layout of a ypair array. */
+        static_assert(sizeof(struct ypair) == 2 * sizeof(void *), "ypair is two pointers");
+        node->pairs = node->npairs ? arena_copy(b->arena, children, f->n * sizeof(void *))
+                                   : arena_alloc(b->arena, sizeof(struct ypair));
         if (node->pairs == NULL)
             b->oom = true;
-        else
-            for (size_t i = 0; i < node->npairs; i++) {
-                node->pairs[i].key = f->children[2 * i];
-                node->pairs[i].value = f->children[2 * i + 1];
-            }
         if (!b->oom)
             yb_check_duplicates(b, node);
     } else {
         node->nitems = f->n;
-        node->items = arena_alloc(b->arena, (f->n ? f->n : 1) * sizeof(struct ynode *));
+        node->items = f->n ? arena_copy(b->arena, children, f->n * sizeof(struct ynode *))
+                            : arena_alloc(b->arena, sizeof(struct ynode *));
         if (node->items == NULL)
             b->oom = true;
-        else if (f->n)
-            memcpy(node->items, f->children, f->n * sizeof(struct ynode *));
     }
-    free(f->children);
-    f->children = NULL;
+    b->nchildren = f->first;
     if (!b->oom)
         yb_attach(b, node, mark);
 }
 
-static void
+static inline void
 yb_start_collection(struct ybuilder *b, enum ynode_kind kind, const yaml_event_t *ev,
                     const yaml_char_t *anchor)
 {
@@ -261,8 +325,8 @@ yb_start_collection(struct ybuilder *b, enum ynode_kind kind, const yaml_event_t
         return;
     }
     b->stack[b->depth].node = node;
-    b->stack[b->depth].children = NULL;
-    b->stack[b->depth].n = b->stack[b->depth].cap = 0;
+    b->stack[b->depth].first = b->nchildren;
+    b->stack[b->depth].n = 0;
     b->depth++;
 }
 
@@ -273,8 +337,7 @@ yb_scalar(struct ybuilder *b, const yaml_event_t *ev)
 
     if (node == NULL)
         return;
-    node->text = arena_strndup(b->arena, (const char *)ev->data.scalar.value,
-                               ev->data.scalar.length);
+    node->text = yb_text(b, (const char *)ev->data.scalar.value, ev->data.scalar.length);
     node->len = ev->data.scalar.length;
     node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     if (ev->data.scalar.tag != NULL && !ev->data.scalar.plain_implicit &&
@@ -337,13 +400,37 @@ yb_deliver_doc(struct ybuilder *b, uint32_t line)
     b->s->ndups = 0;
     b->root = NULL;
     b->nodes = 0; /* the limit is per document when streaming */
-    arena_free(b->arena);
+    arena_reset(b->arena);
+    b->slab_left = 0;
+    b->text_left = 0;
 }
 
 static const char *
 yb_problem_text(const yaml_parser_t *p)
 {
     return p->problem ? p->problem : "unknown error";
+}
+
+/* Whether yaml_event_delete has anything to free: most events (ends, and
+ * collections without anchor or tag) hold no pointer, and deleting them is
+ * a measurable part of a large stream. */
+static inline bool
+yb_event_owns_memory(const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+    case YAML_ALIAS_EVENT:
+        return true;
+    case YAML_MAPPING_START_EVENT:
+        return ev->data.mapping_start.anchor != NULL || ev->data.mapping_start.tag != NULL;
+    case YAML_SEQUENCE_START_EVENT:
+        return ev->data.sequence_start.anchor != NULL || ev->data.sequence_start.tag != NULL;
+    case YAML_DOCUMENT_START_EVENT:
+        return ev->data.document_start.version_directive != NULL ||
+               ev->data.document_start.tag_directives.start != NULL;
+    default: /* stream start and the end events carry no pointers */
+        return false;
+    }
 }
 
 static void
@@ -396,7 +483,8 @@ yb_run(struct ybuilder *b, yaml_parser_t *parser)
         default:
             break;
         }
-        yaml_event_delete(&ev);
+        if (yb_event_owns_memory(&ev))
+            yaml_event_delete(&ev);
     }
 }
 
@@ -412,8 +500,10 @@ yb_parse(struct ybuilder *b, const unsigned char *buf, size_t len)
     yaml_parser_set_input_string(&parser, buf, len);
     yb_run(b, &parser);
     yaml_parser_delete(&parser);
-    while (b->depth > 0)
-        free(b->stack[--b->depth].children);
+    b->depth = 0;
+    free(b->children);
+    b->children = NULL;
+    b->nchildren = b->cap_children = 0;
     yb_forget_anchors(b);
     free(b->anchors);
     return b->oom ? -1 : 0;

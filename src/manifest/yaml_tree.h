@@ -32,12 +32,14 @@ struct ynode {
     uint32_t line; /* 1-based */
     uint32_t col;  /* 1-based */
     /* YNODE_SCALAR */
-    const char *text; /* NUL-terminated; may contain NUL bytes before len */
-    size_t len;
     bool plain;       /* unquoted, so subject to type resolution */
-    const char *tag;  /* explicit tag such as "tag:yaml.org,2002:str", or NULL */
     bool shadowed;    /* a mapping key repeated later in the same mapping: the
                          later one wins (and the repetition is reported) */
+    uint8_t resolved; /* scratch for the schema decoder, which resolves a
+                         scalar's type once and keeps it here; 0 = not yet */
+    const char *text; /* NUL-terminated; may contain NUL bytes before len */
+    size_t len;
+    const char *tag;  /* explicit tag such as "tag:yaml.org,2002:str", or NULL */
     /* YNODE_MAPPING */
     struct ypair *pairs;
     size_t npairs;
