@@ -796,8 +796,10 @@ mf_find_field(const struct mf_schema *schema, const char *name, size_t len)
         const struct mf_field *f = &schema->fields[i];
         /* name is NUL-terminated at len, so name[1] can be read; two bytes
          * settle most mismatches before strncmp. */
+        /* strlen last: a key may hold a NUL (YAML's "\0"), so f->name[len]
+         * could lie past the end of a shorter field name. */
         if (f->name[0] == name[0] && f->name[1] == name[1] && strncmp(f->name, name, len) == 0 &&
-            f->name[len] == '\0')
+            strlen(f->name) == len)
             return f;
     }
     return NULL;
@@ -814,6 +816,11 @@ mf_unknown_field(struct mf_ctx *ctx, const struct mf_schema *schema, const struc
 
     for (size_t i = 0; i < n; i++)
         names[i] = schema->fields[i].name;
+    if (memchr(key->text, '\0', key->len) != NULL) { /* printing would stop at it */
+        mf_error(ctx, &pos, path, "unknown field \"%.80s...\": a field name cannot contain a NUL "
+                 "byte", key->text);
+        return;
+    }
     close = str_closest(key->text, key->len, names, n);
     if (close != NULL)
         mf_error(ctx, &pos, path, "unknown field \"%.80s\"; did you mean \"%s\"?", key->text,
