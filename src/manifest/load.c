@@ -101,11 +101,31 @@ mf_object_created(const struct mf_object *o)
     return (int64_t)timegm(&tm);
 }
 
+/* Called once the loading is done (objects are only ever appended). */
+static void
+mf_set_index(struct mf_set *set)
+{
+    for (int k = 0; k < MF_KIND_COUNT; k++) {
+        set->kind_first[k] = set->n;
+        set->kind_end[k] = 0;
+        set->kind_count[k] = 0;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        enum mf_kind_id k = set->objects[i].kind->id;
+        if (set->kind_count[k]++ == 0)
+            set->kind_first[k] = i;
+        set->kind_end[k] = i + 1;
+    }
+    set->indexed = set->n;
+}
+
 size_t
 mf_set_count(const struct mf_set *set, enum mf_kind_id id)
 {
     size_t n = 0;
 
+    if (set->indexed == set->n && set->n > 0)
+        return set->kind_count[id];
     for (size_t i = 0; i < set->n; i++)
         n += set->objects[i].kind->id == id;
     return n;
@@ -114,11 +134,19 @@ mf_set_count(const struct mf_set *set, enum mf_kind_id id)
 struct mf_object *
 mf_set_next(const struct mf_set *set, enum mf_kind_id id, size_t *cursor)
 {
-    while (*cursor < set->n) {
+    size_t end = set->n;
+
+    if (set->indexed == set->n && set->n > 0) {
+        if (*cursor < set->kind_first[id])
+            *cursor = set->kind_first[id];
+        end = set->kind_end[id];
+    }
+    while (*cursor < end) {
         struct mf_object *o = &set->objects[(*cursor)++];
         if (o->kind->id == id)
             return o;
     }
+    *cursor = set->n > *cursor ? set->n : *cursor; /* exhausted, as without the index */
     return NULL;
 }
 
@@ -399,6 +427,7 @@ mf_load_buffer(struct mf_set *set, const char *name, const unsigned char *buf, s
     if (failed)
         mf_diags_add(diags, MF_SEV_ERROR, dc.file, failure.line, failure.col, NULL, NULL, NULL,
                      NULL, "%s", failure.message);
+    mf_set_index(set);
 }
 
 static int
@@ -679,6 +708,7 @@ mf_load_paths(struct mf_set *set, const char *const *paths, size_t npaths,
         free(j->path);
     }
     free(l.v);
+    mf_set_index(set);
     return rc;
 }
 

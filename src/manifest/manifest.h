@@ -87,6 +87,11 @@ struct mf_set {
     size_t n, cap;
     size_t files;
     size_t ignored; /* documents of kinds we do not handle */
+    /* Where each kind's objects lie (objects[first, end)) and how many
+     * there are, valid while indexed == n: rare kinds among a million
+     * Services are then found without scanning them all. */
+    size_t indexed;
+    size_t kind_first[MF_KIND_COUNT], kind_end[MF_KIND_COUNT], kind_count[MF_KIND_COUNT];
 };
 
 /* Limits on input size (bytes per file). */
