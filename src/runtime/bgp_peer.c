@@ -142,6 +142,9 @@ rt_peer_pump(struct rt_peer *peer)
      * stopping here would stall the rest of the table until some timer. */
     for (;;) {
         size_t batch = 0;
+        /* Called on EV_WRITE the queue may still be full: nothing is added
+         * before the flush, and that is no reason to stop after it. */
+        bool room = peer->wlen - peer->woff < RT_PEER_WBUF_HIGH;
         while (peer->wlen - peer->woff < RT_PEER_WBUF_HIGH && bgp_adj_out_pending(peer->rib) &&
                (n = bgp_adj_out_next(peer->rib, &peer->uctx, msg, sizeof(msg))) > 0) {
             if (rt_peer_queue(peer, msg, n) != 0)
@@ -155,8 +158,10 @@ rt_peer_pump(struct rt_peer *peer)
             rt_peer_event(peer, BGP_EV_TCP_FAILS);
             return;
         }
-        if (batch == 0 || peer->woff < peer->wlen || !bgp_adj_out_pending(peer->rib))
+        if (peer->woff < peer->wlen || !bgp_adj_out_pending(peer->rib))
             break; /* done, or the socket is full and EV_WRITE will call us again */
+        if (batch == 0 && room)
+            break; /* routes pending but none could be queued: do not spin */
     }
     peer->updates_sent += sent;
     if (sent > 0)

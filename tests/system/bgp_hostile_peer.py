@@ -11,6 +11,9 @@ connection, completes the OPEN exchange as AS 65001 (no capabilities, so
   badattr   sends an UPDATE whose ORIGIN attribute has length 2 (RFC 7606:
             treat-as-withdraw, the session stays), then KEEPALIVEs
   badlen    sends an UPDATE whose withdrawn-routes length overruns it
+  slowread  does not read for COUNT milliseconds (metalgate's queue fills up),
+            then reads as fast as it can until End-of-RIB and prints
+            "eor PREFIXES SECONDS" (the time since it started reading)
 
 and prints, one per line: "open" when metalgate's OPEN arrived, "notification
 CODE SUBCODE" for each NOTIFICATION it receives, "closed" at EOF, "sent N"
@@ -74,6 +77,8 @@ def main():
     deadline = time.monotonic() + (float(sys.argv[4]) if len(sys.argv) > 4 else 30)
     srv = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if mode == "slowread":  # a small window: metalgate's own queue must fill up
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     srv.bind((addr, 179))
     srv.listen(1)
     srv.settimeout(max(1, deadline - time.monotonic()))
@@ -94,6 +99,23 @@ def main():
         for _ in range(int(max(0, deadline - time.monotonic()) / 2)):
             buf = report(conn, buf, time.monotonic() + 2)
             conn.sendall(msg(4))
+    elif mode == "slowread":
+        time.sleep(count / 1000)
+        prefixes, start = 0, time.monotonic()
+        conn.settimeout(max(1, deadline - time.monotonic()))
+        while True:
+            m, buf = read_msg(conn, buf)
+            if m is None:
+                print("closed", flush=True)
+                return
+            if m[18] != 2:
+                continue
+            wlen = struct.unpack("!H", m[19:21])[0]
+            alen = struct.unpack("!H", m[21 + wlen:23 + wlen])[0]
+            if wlen == 0 and alen == 0 and len(m) == 23:  # IPv4 End-of-RIB
+                print(f"eor {prefixes} {time.monotonic() - start:.3f}", flush=True)
+                break
+            prefixes += (len(m) - 23 - wlen - alen) // 5  # /32s: 1 + 4 bytes each
     elif mode == "badlen":
         conn.sendall(msg(2, struct.pack("!H", 5000) + b"\x00" * 8))
     elif mode == "flood":

@@ -11,7 +11,7 @@ import pytest
 
 from lib.netns import lab_factory  # noqa: F401  (pytest fixture)
 from lib.routers import poll
-from test_bgp import Speaker, manifests
+from test_bgp import Speaker, manifests, service
 
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bgp_hostile_peer.py")
 
@@ -64,3 +64,23 @@ def test_update_flood_is_counted_and_dropped_in_bounded_memory(mg, lab_factory, 
     assert s["established"] and s["establishedCount"] == 1, s
     # Two million routes went by; nothing of them is kept.
     assert after - before < 8 * 1024 * 1024, (before, after)
+
+
+def test_a_slow_reader_gets_the_whole_table(mg, lab_factory, tmp_path):
+    """The router (with a small receive window) stops reading while metalgate
+    sends a large table, then reads at full speed: the whole table and the
+    End-of-RIB arrive without waiting for a KEEPALIVE timer to wake the
+    sender (30 s here)."""
+    lab = lab_factory(1)
+    n = 60000
+    peer = hostile(lab, "slowread", count=3000, timeout=60)
+    docs = [d.replace("holdTime: 9s", "holdTime: 90s") for d in manifests(lab.node(1), services=())]
+    docs[0] = docs[0].replace("100.64.10.0/28", "100.64.0.0/16")
+    docs += [service(f"s{i}") for i in range(n)]
+    sp = Speaker(mg, lab.node(1), str(tmp_path), docs).start()
+    assert poll(lambda: "eor" in peer.output(), 50, what="End-of-RIB",
+                describe=lambda: peer.output() + sp.log()[-2000:])
+    _, prefixes, seconds = next(line for line in peer.output().splitlines()
+                                if line.startswith("eor")).split()
+    assert int(prefixes) == n
+    assert float(seconds) < 10, peer.output()
