@@ -59,7 +59,10 @@ struct plan_packer {
     uint32_t *slots; /* open addressing: string offset + 1, 0 = empty */
     size_t nslots, nstrings;
     const struct plan_advertisement **class_of; /* a representative per class */
+    uint64_t *class_hash;                        /* and its hash */
     size_t class_cap;
+    uint32_t *class_slots; /* open addressing: class index + 1, 0 = empty */
+    size_t nclass_slots;
 };
 
 static void
@@ -216,27 +219,86 @@ plan_same_class(const struct plan_advertisement *x, const struct plan_advertisem
            plan_same_strings(x->nodes, x->nnodes, y->nodes, y->nnodes);
 }
 
-/* The class of ad (classes are few: one per BGPAdvertisement and node set,
- * so a linear search with the last one tried first). */
+static uint64_t
+plan_hash_more(uint64_t h, const void *p, size_t len)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t
+plan_class_hash(const struct plan_advertisement *ad)
+{
+    uint64_t h = 1469598103934665603ULL;
+    uint32_t lp[2] = {ad->has_local_pref, ad->has_local_pref ? ad->local_pref : 0};
+
+    h = plan_hash_more(h, lp, sizeof(lp));
+    h = plan_hash_more(h, ad->communities, ad->ncommunities * sizeof(*ad->communities));
+    h = plan_hash_more(h, ad->large, ad->nlarge * sizeof(*ad->large));
+    for (size_t i = 0; i < ad->npeers; i++)
+        h = plan_hash_more(h, ad->peers[i], strlen(ad->peers[i]) + 1);
+    h = plan_hash_more(h, "|", 1);
+    for (size_t i = 0; i < ad->nnodes; i++)
+        h = plan_hash_more(h, ad->nodes[i], strlen(ad->nodes[i]) + 1);
+    return h;
+}
+
+static int
+plan_class_slots_grow(struct plan_packer *w)
+{
+    size_t n = w->nclass_slots ? w->nclass_slots * 2 : 64;
+    uint32_t *slots = calloc(n, sizeof(*slots));
+
+    if (slots == NULL)
+        return -1;
+    for (size_t c = 0; c < w->pk->nclasses; c++) {
+        size_t at = w->class_hash[c] & (n - 1);
+        while (slots[at] != 0)
+            at = (at + 1) & (n - 1);
+        slots[at] = (uint32_t)c + 1;
+    }
+    free(w->class_slots);
+    w->class_slots = slots;
+    w->nclass_slots = n;
+    return 0;
+}
+
+/* The class of ad. Usually there are few (one per BGPAdvertisement and node
+ * set), but Services with local endpoints on many different node sets make
+ * many: found by hash. */
 static uint64_t
 plan_class_of(struct plan_packer *w, const struct plan_advertisement *ad)
 {
-    size_t n = w->pk->nclasses;
+    size_t n = w->pk->nclasses, at;
+    uint64_t h = plan_class_hash(ad);
 
-    if (n > 0 && plan_same_class(w->class_of[n - 1], ad))
-        return n - 1;
-    for (size_t i = 0; i < n; i++)
-        if (plan_same_class(w->class_of[i], ad))
-            return i;
+    if ((n + 1) * 2 > w->nclass_slots && plan_class_slots_grow(w) != 0)
+        return UINT64_MAX;
+    for (at = h & (w->nclass_slots - 1); w->class_slots[at] != 0;
+         at = (at + 1) & (w->nclass_slots - 1)) {
+        size_t c = w->class_slots[at] - 1;
+        if (w->class_hash[c] == h && plan_same_class(w->class_of[c], ad))
+            return c;
+    }
+    if (n >= UINT32_MAX - 1)
+        return UINT64_MAX;
     if (n == w->class_cap) {
         size_t cap = n ? n * 2 : 16;
         void *v = realloc(w->class_of, cap * sizeof(*w->class_of));
-        if (v == NULL)
+        void *hv = v ? realloc(w->class_hash, cap * sizeof(*w->class_hash)) : NULL;
+        if (v != NULL)
+            w->class_of = v;
+        if (hv == NULL)
             return UINT64_MAX;
-        w->class_of = v;
+        w->class_hash = hv;
         w->class_cap = cap;
     }
     w->class_of[n] = ad;
+    w->class_hash[n] = h;
+    w->class_slots[at] = (uint32_t)n + 1;
     w->pk->nclasses++;
     return n;
 }
@@ -436,6 +498,8 @@ plan_pack(struct plan *p)
 out:
     free(w.slots);
     free(w.class_of);
+    free(w.class_hash);
+    free(w.class_slots);
     free(w.strings.v);
     plan_pack_free(pk);
     return rc;

@@ -337,6 +337,67 @@ json_rendering_follows_the_contract(void **state)
     release(&f);
 }
 
+/* Many distinct node sets (Services with local endpoints spread over a big
+ * cluster) make many advertisement classes: each prefix still reads back
+ * with its own nodes and communities after packing. */
+static void
+packing_many_classes_keeps_each_entry(void **state)
+{
+    enum { N = 20000 };
+    struct plan *p = calloc(1, sizeof(*p));
+    struct plan_advertisement *ads = calloc(N, sizeof(*ads));
+    char (*names)[16] = calloc(N, sizeof(*names));
+    const char **nodes = calloc(N, sizeof(*nodes));
+    uint32_t *comm = calloc(N, sizeof(*comm));
+    static const char *peers[] = {"router"};
+    static const char *svc[] = {"apps/web"};
+    struct plan_reader r;
+    const struct plan_advertisement *a;
+    size_t i = 0;
+
+    (void)state;
+    assert_true(p && ads && names && nodes && comm);
+    arena_init(&p->arena, 0, 0);
+    arena_init(&p->bulk, 0, 0);
+    for (i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "node-%zu", i);
+        nodes[i] = names[i];
+        comm[i] = (uint32_t)(64512u << 16 | (i % 7));
+        ads[i].prefix.addr.family = IP_FAMILY_V4;
+        ads[i].prefix.addr.v = 0x0a000000u + (uint32_t)i;
+        ads[i].prefix.len = 32;
+        ads[i].services = svc;
+        ads[i].nservices = 1;
+        ads[i].peers = peers;
+        ads[i].npeers = 1;
+        ads[i].nodes = &nodes[i];
+        ads[i].nnodes = 1;
+        ads[i].communities = &comm[i];
+        ads[i].ncommunities = 1;
+    }
+    p->advertisements = ads;
+    p->nadvertisements = N;
+    assert_int_equal(plan_pack(p), 0);
+    plan_reader_init(&r, p);
+    for (i = 0; (a = plan_next_advertisement(&r)) != NULL; i++) {
+        char want[16];
+        snprintf(want, sizeof(want), "node-%zu", i);
+        assert_int_equal(a->prefix.addr.v, 0x0a000000u + (uint32_t)i);
+        assert_int_equal(a->nnodes, 1);
+        assert_string_equal(a->nodes[0], want);
+        assert_int_equal(a->ncommunities, 1);
+        assert_int_equal(a->communities[0], 64512u << 16 | (i % 7));
+        assert_string_equal(a->services[0], "apps/web");
+    }
+    assert_int_equal(i, N);
+    plan_reader_free(&r);
+    plan_free(p);
+    free(ads);
+    free(names);
+    free(nodes);
+    free(comm);
+}
+
 int
 main(void)
 {
@@ -350,6 +411,7 @@ main(void)
         cmocka_unit_test(load_balancer_class_and_other_types_are_left_alone),
         cmocka_unit_test(state_keeps_addresses_sticky),
         cmocka_unit_test(json_rendering_follows_the_contract),
+        cmocka_unit_test(packing_many_classes_keeps_each_entry),
     };
 
     return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
