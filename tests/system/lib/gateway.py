@@ -70,7 +70,11 @@ class GatewayDaemon:
              *args],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn)
         if host is not None and port is not None:
-            self.wait_listening(host, port)
+            try:
+                self.wait_listening(host, port)
+            except AssertionError:
+                self.abort()  # a failed start leaves no process behind
+                raise
 
     def wait_listening(self, host, port, timeout=10):
         deadline = time.monotonic() + timeout
@@ -109,6 +113,15 @@ class GatewayDaemon:
         with socket.create_connection((self.host, self.port), timeout=10) as s:
             s.sendall(data)
             return read_all(s)
+
+    def abort(self):
+        """Stops the daemon by PID without judging how it ended (the test has
+        failed already); safe to call when it has exited."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
