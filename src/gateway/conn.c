@@ -255,31 +255,28 @@ gw_conn_connect(struct gw_conn *c, bool pooled)
 }
 
 /* Rewrites the head at the end of b (from *start) with header modifier m;
- * *start is where it is afterwards. */
+ * *start is where it is afterwards. The new head is written behind the old
+ * one, then moved over it: no allocation per request. */
 static int
 gw_obuf_headers(struct gw_obuf *b, size_t *start, const struct gw_header_mod *m)
 {
-    size_t n = b->len - *start, extra = 2, out;
-    char *tmp;
+    size_t n = b->len - *start, extra = 2, out, off;
 
     for (uint32_t i = 0; i < m->n_set; i++)
         extra += m->set[i].name_len + m->set[i].value_len + 4;
     for (uint32_t i = 0; i < m->n_add; i++)
         extra += m->add[i].name_len + m->add[i].value_len + 4;
-    if ((tmp = malloc(n)) == NULL)
+    /* reserve may move the pending bytes (and the head with them) */
+    off = b->len - *start;
+    if (gw_obuf_reserve(b, n + extra) != 0)
         return -1;
-    memcpy(tmp, b->p + *start, n);
-    b->len = *start;
-    /* reserve may move the pending bytes: write at b->len, wherever it is. */
-    if (gw_obuf_reserve(b, n + extra) != 0) {
-        free(tmp);
+    *start = b->len - off;
+    out = gw_headers_apply(m, b->p + *start, n, b->p + b->len, b->cap - b->len);
+    if (out == 0)
         return -1;
-    }
-    *start = b->len;
-    out = gw_headers_apply(m, tmp, n, b->p + b->len, b->cap - b->len);
-    free(tmp);
-    b->len += out;
-    return out > 0 ? 0 : -1;
+    memmove(b->p + *start, b->p + b->len, out);
+    b->len = *start + out;
+    return 0;
 }
 
 /* The rule's header modifier, then the backendRef's (Envoy's order: a ref's
