@@ -50,13 +50,37 @@ file_read_all(const char *path, size_t max, char **out, size_t *len)
     return 0;
 }
 
-static int
-file_write_fd(int fd, const void *data, size_t len)
+int
+file_atomic_open(struct file_atomic *f, const char *path)
+{
+    size_t plen = strlen(path);
+
+    f->fd = -1;
+    f->path = strdup(path);
+    f->tmp = malloc(plen + 5);
+    if (f->path == NULL || f->tmp == NULL) {
+        file_atomic_abort(f);
+        errno = ENOMEM;
+        return -1;
+    }
+    snprintf(f->tmp, plen + 5, "%s.tmp", path);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+        int saved = errno;
+        file_atomic_abort(f);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+int
+file_atomic_write(struct file_atomic *f, const void *data, size_t len)
 {
     const char *p = data;
 
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = write(f->fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -64,44 +88,64 @@ file_write_fd(int fd, const void *data, size_t len)
         p += n;
         len -= (size_t)n;
     }
-    return fsync(fd);
+    return 0;
+}
+
+int
+file_atomic_commit(struct file_atomic *f)
+{
+    int fd, saved;
+
+    if (fsync(f->fd) != 0 || close(f->fd) != 0) {
+        saved = errno;
+        f->fd = -1;
+        file_atomic_abort(f);
+        errno = saved;
+        return -1;
+    }
+    f->fd = -1;
+    if (rename(f->tmp, f->path) != 0) {
+        saved = errno;
+        file_atomic_abort(f);
+        errno = saved;
+        return -1;
+    }
+    fd = open(dirname(f->path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd); /* best effort: some file systems refuse directory fsync */
+        close(fd);
+    }
+    free(f->tmp);
+    free(f->path);
+    f->tmp = f->path = NULL;
+    return 0;
+}
+
+void
+file_atomic_abort(struct file_atomic *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->tmp != NULL)
+        unlink(f->tmp);
+    free(f->tmp);
+    free(f->path);
+    f->fd = -1;
+    f->tmp = f->path = NULL;
 }
 
 int
 file_write_atomic(const char *path, const void *data, size_t len)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 5), *dircopy = strdup(path);
-    int fd = -1, rc = -1, saved;
+    struct file_atomic f;
 
-    if (tmp == NULL || dircopy == NULL) {
-        errno = ENOMEM;
-        goto out;
+    if (file_atomic_open(&f, path) != 0)
+        return -1;
+    if (file_atomic_write(&f, data, len) != 0) {
+        int saved = errno;
+        file_atomic_abort(&f);
+        errno = saved;
+        return -1;
     }
-    snprintf(tmp, plen + 5, "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        goto out;
-    if (file_write_fd(fd, data, len) != 0 || close(fd) != 0) {
-        fd = -1;
-        unlink(tmp);
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        goto out;
-    }
-    fd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0)
-        fsync(fd); /* best effort: some file systems refuse directory fsync */
-    rc = 0;
-out:
-    saved = errno;
-    if (fd >= 0)
-        close(fd);
-    free(tmp);
-    free(dircopy);
-    errno = saved;
-    return rc;
+    return file_atomic_commit(&f);
 }

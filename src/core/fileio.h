@@ -17,4 +17,17 @@ int file_read_all(const char *path, size_t max, char **out, size_t *len);
  */
 int file_write_atomic(const char *path, const void *data, size_t len);
 
+/* The same, written in pieces: open, write as often as needed, then commit
+ * (or abort, which removes path.tmp and leaves path alone). Each returns 0
+ * or -1 with errno set; a failed commit has aborted. */
+struct file_atomic {
+    int fd;
+    char *tmp;  /* path.tmp */
+    char *path;
+};
+int file_atomic_open(struct file_atomic *f, const char *path);
+int file_atomic_write(struct file_atomic *f, const void *data, size_t len);
+int file_atomic_commit(struct file_atomic *f);
+void file_atomic_abort(struct file_atomic *f);
+
 #endif

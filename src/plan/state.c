@@ -1,9 +1,13 @@
 #include "plan/state.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/sort.h"
 
 #define PLAN_STATE_VERSION 1
 
@@ -18,8 +22,69 @@ void
 plan_state_free(struct plan_state *st)
 {
     free(st->v);
+    free(st->slots);
     arena_free(&st->arena);
     memset(st, 0, sizeof(*st));
+}
+
+/* FNV-1a over kind, namespace and name, each with its NUL so that
+ * ("ab", "c") and ("a", "bc") differ. */
+static uint64_t
+plan_state_hash(const char *kind, const char *ns, const char *name)
+{
+    const char *parts[3] = {kind, ns, name};
+    uint64_t h = 1469598103934665603ull;
+
+    for (int i = 0; i < 3; i++) {
+        const unsigned char *p = (const unsigned char *)parts[i];
+        do {
+            h ^= *p;
+            h *= 1099511628211ull;
+        } while (*p++ != '\0');
+    }
+    return h;
+}
+
+static bool
+plan_alloc_is(const struct plan_alloc *a, const char *kind, const char *ns, const char *name)
+{
+    return strcmp(a->name, name) == 0 && strcmp(a->ns, ns) == 0 && strcmp(a->kind, kind) == 0;
+}
+
+/* Puts entry i (already in v) into the index: open addressing, linear
+ * probing, slots hold index + 1 so that 0 is empty. */
+static void
+plan_state_index(struct plan_state *st, size_t i)
+{
+    const struct plan_alloc *a = &st->v[i];
+    size_t mask = st->nslots - 1;
+    size_t at = (size_t)plan_state_hash(a->kind, a->ns, a->name) & mask;
+
+    while (st->slots[at] != 0)
+        at = (at + 1) & mask;
+    st->slots[at] = (uint32_t)(i + 1);
+}
+
+/* Keeps the index at most half full, so lookups stay O(1) however many
+ * allocations a restart reads back (a million Services is a real case). */
+static int
+plan_state_grow_index(struct plan_state *st)
+{
+    size_t n = st->nslots ? st->nslots * 2 : 64;
+    uint32_t *slots;
+
+    if (st->n + 1 <= st->nslots / 2)
+        return 0;
+    while (st->n + 1 > n / 2)
+        n *= 2;
+    if (n > (size_t)UINT32_MAX || (slots = calloc(n, sizeof(*slots))) == NULL)
+        return -1;
+    free(st->slots);
+    st->slots = slots;
+    st->nslots = n;
+    for (size_t i = 0; i < st->n; i++)
+        plan_state_index(st, i);
+    return 0;
 }
 
 static const char *
@@ -34,7 +99,7 @@ plan_state_add(struct plan_state *st, const char *kind, const char *ns, const ch
 {
     struct plan_alloc *a;
 
-    if (nips == 0 || nips > 2)
+    if (nips == 0 || nips > 2 || plan_state_grow_index(st) != 0)
         return -1;
     if (st->n == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 16;
@@ -53,18 +118,21 @@ plan_state_add(struct plan_state *st, const char *kind, const char *ns, const ch
         return -1;
     memcpy(a->ips, ips, nips * sizeof(*ips));
     a->nips = nips;
-    st->n++;
+    plan_state_index(st, st->n++);
     return 0;
 }
 
 const struct plan_alloc *
 plan_state_find(const struct plan_state *st, const char *kind, const char *ns, const char *name)
 {
-    for (size_t i = 0; i < st->n; i++) {
-        const struct plan_alloc *a = &st->v[i];
-        if (strcmp(a->kind, kind) == 0 && strcmp(a->ns, ns) == 0 && strcmp(a->name, name) == 0)
-            return a;
-    }
+    size_t mask = st->nslots - 1, at;
+
+    if (st->nslots == 0)
+        return NULL;
+    for (at = (size_t)plan_state_hash(kind, ns, name) & mask; st->slots[at] != 0;
+         at = (at + 1) & mask)
+        if (plan_alloc_is(&st->v[st->slots[at] - 1], kind, ns, name))
+            return &st->v[st->slots[at] - 1];
     return NULL;
 }
 
@@ -127,52 +195,174 @@ plan_state_parse(struct plan_state *st, const char *text, size_t len, size_t *sk
     return 0;
 }
 
+/* Plan order: namespace, name, kind. */
 static int
 plan_alloc_cmp(const void *a, const void *b)
 {
     const struct plan_alloc *x = *(const struct plan_alloc *const *)a;
     const struct plan_alloc *y = *(const struct plan_alloc *const *)b;
-    int c = strcmp(x->kind, y->kind);
+    int c = strcmp(x->ns, y->ns);
 
     if (c == 0)
-        c = strcmp(x->ns, y->ns);
-    if (c == 0)
         c = strcmp(x->name, y->name);
+    if (c == 0)
+        c = strcmp(x->kind, y->kind);
     return c;
+}
+
+/* ---- rendering ----------------------------------------------------------- */
+
+#define PLAN_STATE_FLUSH_AT (1024 * 1024)
+
+void
+plan_state_writer_init(struct plan_state_writer *w,
+                       int (*sink)(void *ctx, const void *data, size_t len), void *ctx)
+{
+    memset(w, 0, sizeof(*w));
+    w->sink = sink;
+    w->sink_ctx = ctx;
+}
+
+static void
+psw_reserve(struct plan_state_writer *w, size_t more)
+{
+    size_t cap;
+    char *p;
+
+    if (w->failed || w->len + more <= w->cap)
+        return;
+    cap = w->cap ? w->cap : 4096;
+    while (cap < w->len + more)
+        cap *= 2;
+    if ((p = realloc(w->buf, cap)) == NULL) {
+        w->failed = true;
+        return;
+    }
+    w->buf = p;
+    w->cap = cap;
+}
+
+static void
+psw_raw(struct plan_state_writer *w, const char *s, size_t n)
+{
+    psw_reserve(w, n);
+    if (w->failed)
+        return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+/* A JSON string. Names are DNS labels and pool names validated by `check`:
+ * only the escapes JSON requires are written, other bytes go as they are. */
+static void
+psw_string(struct plan_state_writer *w, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(s);
+
+    psw_reserve(w, 6 * n + 2);
+    if (w->failed)
+        return;
+    w->buf[w->len++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') {
+            w->buf[w->len++] = '\\';
+            w->buf[w->len++] = (char)*p;
+        } else if (*p < 0x20) {
+            memcpy(w->buf + w->len, "\\u00", 4);
+            w->buf[w->len + 4] = hex[*p >> 4];
+            w->buf[w->len + 5] = hex[*p & 15];
+            w->len += 6;
+        } else {
+            w->buf[w->len++] = (char)*p;
+        }
+    }
+    w->buf[w->len++] = '"';
+}
+
+static void
+psw_flush(struct plan_state_writer *w)
+{
+    if (w->sink == NULL || w->failed || w->len == 0)
+        return;
+    if (w->sink(w->sink_ctx, w->buf, w->len) != 0)
+        w->failed = true;
+    w->len = 0;
+}
+
+#define PSW_LIT(w, s) psw_raw((w), (s), sizeof(s) - 1)
+
+void
+plan_state_writer_add(struct plan_state_writer *w, const char *kind, const char *ns,
+                      const char *name, const struct ip_addr *ips, size_t nips, const char *pool)
+{
+    char buf[IP_STRLEN];
+
+    if (w->n == 0)
+        PSW_LIT(w, "{\"version\": 1, \"allocations\": [\n");
+    else
+        PSW_LIT(w, ",\n");
+    PSW_LIT(w, "{\"kind\": ");
+    psw_string(w, kind);
+    PSW_LIT(w, ", \"namespace\": ");
+    psw_string(w, ns);
+    PSW_LIT(w, ", \"name\": ");
+    psw_string(w, name);
+    PSW_LIT(w, ", \"ips\": [");
+    for (size_t i = 0; i < nips; i++) {
+        if (i > 0)
+            PSW_LIT(w, ", ");
+        psw_string(w, ip_format(&ips[i], buf));
+    }
+    PSW_LIT(w, "], \"pool\": ");
+    psw_string(w, pool ? pool : "");
+    PSW_LIT(w, "}");
+    w->n++;
+    if (w->len >= PLAN_STATE_FLUSH_AT)
+        psw_flush(w);
+}
+
+int
+plan_state_writer_finish(struct plan_state_writer *w, char **text, size_t *len)
+{
+    if (w->n == 0)
+        PSW_LIT(w, "{\"version\": 1, \"allocations\": []}\n");
+    else
+        PSW_LIT(w, "\n]}\n");
+    psw_flush(w);
+    psw_raw(w, "", 1); /* the NUL of the returned text */
+    if (w->failed) {
+        free(w->buf);
+        w->buf = NULL;
+        return -1;
+    }
+    if (text != NULL) {
+        *text = w->buf;
+        *len = w->len - 1;
+    } else {
+        free(w->buf);
+    }
+    w->buf = NULL;
+    return 0;
 }
 
 char *
 plan_state_render(const struct plan_state *st)
 {
     const struct plan_alloc **order = malloc((st->n ? st->n : 1) * sizeof(*order));
-    json_t *root = json_object(), *list = json_array();
+    struct plan_state_writer w;
     char *text = NULL;
+    size_t len;
 
-    if (order == NULL || root == NULL || list == NULL)
-        goto out;
+    if (order == NULL)
+        return NULL;
     for (size_t i = 0; i < st->n; i++)
         order[i] = &st->v[i];
-    qsort(order, st->n, sizeof(*order), plan_alloc_cmp);
-    json_object_set_new(root, "version", json_integer(PLAN_STATE_VERSION));
-    for (size_t i = 0; i < st->n; i++) {
-        const struct plan_alloc *a = order[i];
-        json_t *e = json_object(), *ips = json_array();
-        char buf[IP_STRLEN];
-
-        for (size_t j = 0; j < a->nips; j++)
-            json_array_append_new(ips, json_string(ip_format(&a->ips[j], buf)));
-        json_object_set_new(e, "kind", json_string(a->kind));
-        json_object_set_new(e, "namespace", json_string(a->ns));
-        json_object_set_new(e, "name", json_string(a->name));
-        json_object_set_new(e, "ips", ips);
-        json_object_set_new(e, "pool", json_string(a->pool));
-        json_array_append_new(list, e);
-    }
-    json_object_set(root, "allocations", list);
-    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-out:
-    json_decref(list);
-    json_decref(root);
+    sort_big(order, st->n, sizeof(*order), plan_alloc_cmp);
+    plan_state_writer_init(&w, NULL, NULL);
+    for (size_t i = 0; i < st->n; i++)
+        plan_state_writer_add(&w, order[i]->kind, order[i]->ns, order[i]->name, order[i]->ips,
+                              order[i]->nips, order[i]->pool);
     free(order);
-    return text;
+    return plan_state_writer_finish(&w, &text, &len) == 0 ? text : NULL;
 }

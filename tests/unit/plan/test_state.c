@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,133 @@ malformed_entries_are_skipped(void **state)
     plan_state_free(&st);
 }
 
+/* Many entries whose names differ only at the end, and keys that would
+ * collide if the parts were simply concatenated ("ab"+"c" vs "a"+"bc"). */
+static void
+lookup_is_exact_among_many(void **state)
+{
+    enum { N = 50000 };
+    struct plan_state st;
+    struct ip_addr ip;
+    char ns[32], name[32];
+
+    (void)state;
+    plan_state_init(&st);
+    for (uint32_t i = 0; i < N; i++) {
+        snprintf(ns, sizeof(ns), "ns-%u", i % 7);
+        snprintf(name, sizeof(name), "svc-%u", i);
+        ip = (struct ip_addr){.family = IP_FAMILY_V4, .v = (ip_u128)(0x0a000000u + i)};
+        assert_int_equal(plan_state_add(&st, i % 3 ? "Service" : "Gateway", ns, name, &ip, 1, "p"),
+                         0);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        const struct plan_alloc *a;
+        snprintf(ns, sizeof(ns), "ns-%u", i % 7);
+        snprintf(name, sizeof(name), "svc-%u", i);
+        a = plan_state_find(&st, i % 3 ? "Service" : "Gateway", ns, name);
+        assert_non_null(a);
+        assert_true(a->ips[0].v == 0x0a000000u + i);
+        assert_null(plan_state_find(&st, i % 3 ? "Gateway" : "Service", ns, name));
+    }
+    assert_null(plan_state_find(&st, "Service", "ns-1", "svc-0"));
+    ip.v = 1;
+    assert_int_equal(plan_state_add(&st, "Service", "ab", "c", &ip, 1, "p"), 0);
+    assert_null(plan_state_find(&st, "Service", "a", "bc"));
+    assert_null(plan_state_find(&st, "Servicea", "b", "c"));
+    assert_non_null(plan_state_find(&st, "Service", "ab", "c"));
+    plan_state_free(&st);
+}
+
+struct chunks {
+    char *text;
+    size_t len, calls;
+    int fail_at; /* fail on this call (1-based); 0 = never */
+};
+
+static int
+collect(void *ctx, const void *data, size_t len)
+{
+    struct chunks *c = ctx;
+
+    c->calls++;
+    if (c->fail_at != 0 && c->calls == (size_t)c->fail_at)
+        return -1;
+    c->text = realloc(c->text, c->len + len + 1);
+    memcpy(c->text + c->len, data, len);
+    c->len += len;
+    c->text[c->len] = '\0';
+    return 0;
+}
+
+/* The streamed text is the rendered text, in pieces; it parses back; a
+ * failing sink makes finish() fail. */
+static void
+writer_streams_what_render_returns(void **state)
+{
+    enum { N = 30000 };
+    struct plan_state a, b;
+    struct plan_state_writer w;
+    struct chunks c = {0}, bad = {.fail_at = 2};
+    struct ip_addr ips[2];
+    char name[32], err[128], *text;
+    size_t skipped;
+
+    (void)state;
+    plan_state_init(&a);
+    ip_parse("fc00::1", 7, &ips[1]);
+    for (uint32_t i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "svc-%05u", i);
+        ips[0] = (struct ip_addr){.family = IP_FAMILY_V4, .v = (ip_u128)(0x0a000000u + i)};
+        assert_int_equal(plan_state_add(&a, "Service", "ns", name, ips, i % 2 ? 2 : 1,
+                                        i % 5 ? "pool" : "we\"ird\\pool\n"), 0);
+    }
+    text = plan_state_render(&a);
+    assert_non_null(text);
+    plan_state_writer_init(&w, collect, &c);
+    for (size_t i = 0; i < a.n; i++)
+        plan_state_writer_add(&w, a.v[i].kind, a.v[i].ns, a.v[i].name, a.v[i].ips, a.v[i].nips,
+                              a.v[i].pool);
+    assert_int_equal(plan_state_writer_finish(&w, NULL, NULL), 0);
+    assert_true(c.calls > 1); /* in pieces, not one buffer */
+    assert_string_equal(c.text, text);
+    plan_state_init(&b);
+    assert_int_equal(plan_state_parse(&b, c.text, c.len, &skipped, err, sizeof(err)), 0);
+    assert_int_equal(skipped, 0);
+    assert_int_equal(b.n, N);
+    assert_string_equal(plan_state_find(&b, "Service", "ns", "svc-00005")->pool, "we\"ird\\pool\n");
+    assert_int_equal(plan_state_find(&b, "Service", "ns", "svc-00007")->nips, 2);
+
+    plan_state_writer_init(&w, collect, &bad);
+    for (size_t i = 0; i < a.n; i++)
+        plan_state_writer_add(&w, a.v[i].kind, a.v[i].ns, a.v[i].name, a.v[i].ips, a.v[i].nips,
+                              a.v[i].pool);
+    assert_int_equal(plan_state_writer_finish(&w, NULL, NULL), -1);
+    free(text);
+    free(c.text);
+    free(bad.text);
+    plan_state_free(&a);
+    plan_state_free(&b);
+}
+
+static void
+empty_state_renders_and_parses(void **state)
+{
+    struct plan_state a, b;
+    char err[128], *text;
+    size_t skipped;
+
+    (void)state;
+    plan_state_init(&a);
+    text = plan_state_render(&a);
+    assert_non_null(text);
+    plan_state_init(&b);
+    assert_int_equal(plan_state_parse(&b, text, strlen(text), &skipped, err, sizeof(err)), 0);
+    assert_int_equal(b.n, 0);
+    free(text);
+    plan_state_free(&a);
+    plan_state_free(&b);
+}
+
 int
 main(void)
 {
@@ -99,6 +227,9 @@ main(void)
         cmocka_unit_test(state_roundtrip_is_sorted_and_stable),
         cmocka_unit_test(corrupt_state_is_reported_not_fatal),
         cmocka_unit_test(malformed_entries_are_skipped),
+        cmocka_unit_test(lookup_is_exact_among_many),
+        cmocka_unit_test(writer_streams_what_render_returns),
+        cmocka_unit_test(empty_state_renders_and_parses),
     };
 
     return cmocka_run_group_tests_name("plan_state", tests, NULL, NULL);
