@@ -37,13 +37,14 @@ struct plan_state {
     struct arena arena; /* strings */
     uint32_t *slots;    /* hash index of v by kind, namespace, name (index + 1) */
     size_t nslots;
+    bool quick;         /* the last parse read the writer's own layout, without jansson */
 };
 
 void plan_state_init(struct plan_state *st);
 void plan_state_free(struct plan_state *st);
 
 /*
- * Parses state text. Returns 0, or -1 with a reason in err (the state is
+ * Parses state text into st (empty, from plan_state_init). Returns 0, or -1 with a reason in err (the state is
  * then empty: a corrupt state file is reported and rebuilt, never fatal).
  * Entries that are individually malformed are skipped and counted in
  * *skipped.

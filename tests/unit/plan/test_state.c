@@ -220,6 +220,87 @@ empty_state_renders_and_parses(void **state)
     plan_state_free(&b);
 }
 
+static void
+assert_same_state(const struct plan_state *a, const struct plan_state *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct plan_alloc *x = &a->v[i];
+        const struct plan_alloc *y = plan_state_find(b, x->kind, x->ns, x->name);
+        assert_non_null(y);
+        assert_string_equal(x->pool, y->pool);
+        assert_int_equal(x->nips, y->nips);
+        for (size_t j = 0; j < x->nips; j++)
+            assert_true(ip_addr_equal(&x->ips[j], &y->ips[j]));
+    }
+}
+
+/* The writer's own layout is read without jansson, with the same rules
+ * (bad and repeated entries skipped); any other layout of the same JSON
+ * goes through jansson and gives the same state. */
+static void
+quick_reader_agrees_with_jansson(void **state)
+{
+    static const char *const entries[] = {
+        "{\"kind\": \"Service\", \"namespace\": \"a\", \"name\": \"ok\", \"ips\": [\"10.0.0.1\"], \"pool\": \"p\"}",
+        "{\"kind\": \"Service\", \"namespace\": \"a\", \"name\": \"ok\", \"ips\": [\"10.0.0.2\"], \"pool\": \"p\"}",
+        "{\"kind\": \"Pod\", \"namespace\": \"a\", \"name\": \"x\", \"ips\": [\"10.0.0.3\"], \"pool\": \"p\"}",
+        "{\"kind\": \"Service\", \"namespace\": \"a\", \"name\": \"y\", \"ips\": [\"10.0.0.300\"], \"pool\": \"p\"}",
+        "{\"kind\": \"Service\", \"namespace\": \"a\", \"name\": \"z\", \"ips\": [\"10.0.0.4\", \"10.0.0.5\"], \"pool\": \"p\"}",
+        "{\"kind\": \"Gateway\", \"namespace\": \"b\", \"name\": \"g\", \"ips\": [\"10.0.0.6\", \"fc00::6\"], \"pool\": \"\"}",
+        "{\"kind\": \"Service\", \"namespace\": \"b\", \"name\": \"dual\", \"ips\": [\"fc00::7\", \"10.0.0.7\"], \"pool\": \"q\"}",
+    };
+    enum { N = sizeof(entries) / sizeof(entries[0]) };
+    char text[4096], other[8192];
+    struct plan_state quick, slow;
+    size_t len = 0, skipped_quick, skipped_slow;
+    char err[128];
+
+    (void)state;
+    len += (size_t)snprintf(text + len, sizeof(text) - len, "{\"version\": 1, \"allocations\": [\n");
+    for (size_t i = 0; i < N; i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", entries[i],
+                                i + 1 < N ? ",\n" : "\n]}\n");
+    plan_state_init(&quick);
+    assert_int_equal(plan_state_parse(&quick, text, len, &skipped_quick, err, sizeof(err)), 0);
+    assert_true(quick.quick);
+    assert_int_equal(quick.n, 3);
+    assert_int_equal(skipped_quick, 4);
+    assert_non_null(plan_state_find(&quick, "Gateway", "b", "g"));
+    assert_string_equal(plan_state_find(&quick, "Gateway", "b", "g")->pool, "");
+    assert_int_equal(plan_state_find(&quick, "Service", "a", "ok")->ips[0].v, 0x0a000001);
+
+    /* The same JSON with one space more: jansson reads it. */
+    snprintf(other, sizeof(other), "{ %s", text + 1);
+    plan_state_init(&slow);
+    assert_int_equal(plan_state_parse(&slow, other, strlen(other), &skipped_slow, err, sizeof(err)),
+                     0);
+    assert_false(slow.quick);
+    assert_int_equal(skipped_slow, skipped_quick);
+    assert_same_state(&quick, &slow);
+    plan_state_free(&slow);
+
+    /* An escape the quick reader does not take, after entries it took. */
+    snprintf(other, sizeof(other), "%.*s,\n{\"kind\": \"Service\", \"namespace\": \"c\", "
+             "\"name\": \"e\", \"ips\": [\"10.0.0.9\"], \"pool\": \"w\\\"x\"}\n]}\n",
+             (int)(len - 4), text);
+    plan_state_init(&slow);
+    assert_int_equal(plan_state_parse(&slow, other, strlen(other), &skipped_slow, err, sizeof(err)),
+                     0);
+    assert_false(slow.quick);
+    assert_int_equal(skipped_slow, 4);
+    assert_int_equal(slow.n, 4);
+    assert_string_equal(plan_state_find(&slow, "Service", "c", "e")->pool, "w\"x");
+    plan_state_free(&slow);
+
+    /* Cut short: not JSON at all, whichever reader tried first. */
+    plan_state_init(&slow);
+    assert_int_equal(plan_state_parse(&slow, text, len - 3, &skipped_slow, err, sizeof(err)), -1);
+    assert_int_equal(slow.n, 0);
+    plan_state_free(&slow);
+    plan_state_free(&quick);
+}
+
 int
 main(void)
 {
@@ -230,6 +311,7 @@ main(void)
         cmocka_unit_test(lookup_is_exact_among_many),
         cmocka_unit_test(writer_streams_what_render_returns),
         cmocka_unit_test(empty_state_renders_and_parses),
+        cmocka_unit_test(quick_reader_agrees_with_jansson),
     };
 
     return cmocka_run_group_tests_name("plan_state", tests, NULL, NULL);
