@@ -133,39 +133,46 @@ void
 rt_peer_pump(struct rt_peer *peer)
 {
     uint8_t msg[BGP_MAX_MSG_LEN];
-    size_t n, sent = 0;
+    size_t n;
 
-    if (peer->fd < 0 || peer->fsm.state != BGP_STATE_ESTABLISHED)
-        return;
     /* Fill the queue, give it to the socket, and go on while the socket
      * takes everything: with nothing left queued no EV_WRITE is armed, so
-     * stopping here would stall the rest of the table until some timer. */
+     * stopping then would stall the rest of the table until some timer. */
     for (;;) {
         size_t batch = 0;
+        bool room;
+
+        if (peer->fd < 0 || peer->fsm.state != BGP_STATE_ESTABLISHED)
+            return;
         /* Called on EV_WRITE the queue may still be full: nothing is added
          * before the flush, and that is no reason to stop after it. */
-        bool room = peer->wlen - peer->woff < RT_PEER_WBUF_HIGH;
+        room = peer->wlen - peer->woff < RT_PEER_WBUF_HIGH;
         while (peer->wlen - peer->woff < RT_PEER_WBUF_HIGH && bgp_adj_out_pending(peer->rib) &&
                (n = bgp_adj_out_next(peer->rib, &peer->uctx, msg, sizeof(msg))) > 0) {
             if (rt_peer_queue(peer, msg, n) != 0)
                 break;
             batch++;
         }
-        sent += batch;
-        if (rt_peer_flush(peer) != 0) {
-            peer->updates_sent += sent;
+        if (batch > 0) {
+            /* The FSM restarts its KEEPALIVE timer, and its step flushes.
+             * That flush may empty the queue (the peer read meanwhile) and
+             * disarm EV_WRITE: so the checks below come after it, never
+             * before (they once did, and a 1,000,000-route table waited
+             * for the next KEEPALIVE, 30 s, one start in four). */
+            peer->updates_sent += batch;
+            rt_peer_event(peer, BGP_EV_UPDATE_SENT);
+        } else if (rt_peer_flush(peer) != 0) {
             rt_peer_close_fd(peer);
             rt_peer_event(peer, BGP_EV_TCP_FAILS);
             return;
         }
+        if (peer->fd < 0 || peer->fsm.state != BGP_STATE_ESTABLISHED)
+            return; /* the step closed the connection */
         if (peer->woff < peer->wlen || !bgp_adj_out_pending(peer->rib))
-            break; /* done, or the socket is full and EV_WRITE will call us again */
+            return; /* done, or the socket is full and EV_WRITE will call us again */
         if (batch == 0 && room)
-            break; /* routes pending but none could be queued: do not spin */
+            return; /* routes pending but none could be queued: do not spin */
     }
-    peer->updates_sent += sent;
-    if (sent > 0)
-        rt_peer_event(peer, BGP_EV_UPDATE_SENT);
 }
 
 /* ---- actions ------------------------------------------------------------ */
@@ -482,8 +489,14 @@ rt_peer_io(struct ev_loop *loop, struct ev_io *io, unsigned revents)
     }
     if (revents & EV_READ)
         rt_peer_read(peer);
-    if (peer->fd >= 0 && (revents & EV_WRITE))
+    if (peer->fd < 0 || !(revents & EV_WRITE))
+        return;
+    if (peer->fsm.state == BGP_STATE_ESTABLISHED) {
         rt_peer_pump(peer);
+    } else if (rt_peer_flush(peer) != 0) { /* an OPEN or NOTIFICATION left over */
+        rt_peer_close_fd(peer);
+        rt_peer_event(peer, BGP_EV_TCP_FAILS);
+    }
 }
 
 /* ---- timers and lifecycle ----------------------------------------------- */

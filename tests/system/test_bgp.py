@@ -84,11 +84,11 @@ class Speaker:
         with open(os.path.join(self.dir, "m", "site.yaml"), "w") as f:
             f.write("\n---\n".join(docs))
 
-    def start(self):
+    def start(self, env=None):
         self.proc = self.node.ns.spawn(
             [self.mg.binary, "run", "-f", os.path.join(self.dir, "m"), "--node", self.name,
              "--state", os.path.join(self.dir, "state"), "--log-level", "debug"],
-            name=f"metalgate-{self.node.name}")
+            name=f"metalgate-{self.node.name}", env=env)
         return self
 
     def status(self):

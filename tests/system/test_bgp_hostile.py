@@ -4,6 +4,7 @@ NOTIFICATION RFC 4271 prescribes, and a flood of UPDATEs is counted and
 dropped with memory staying flat."""
 
 import os
+import subprocess
 import sys
 import time
 
@@ -11,9 +12,10 @@ import pytest
 
 from lib.netns import lab_factory  # noqa: F401  (pytest fixture)
 from lib.routers import poll
-from test_bgp import Speaker, manifests, service
+from test_bgp import Speaker, manifests, service, start_router
 
-PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bgp_hostile_peer.py")
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEER = os.path.join(HERE, "bgp_hostile_peer.py")
 
 
 def hostile(lab, mode, count=0, timeout=30):
@@ -84,3 +86,30 @@ def test_a_slow_reader_gets_the_whole_table(mg, lab_factory, tmp_path):
                                 if line.startswith("eor")).split()
     assert int(prefixes) == n
     assert float(seconds) < 10, peer.output()
+
+
+def test_a_peer_reading_in_bursts_gets_the_whole_table(mg, lab_factory, tmp_path):
+    """BIRD as the router, and metalgate's writes made to stutter
+    (shim/send_stutter.c: every other large write finds the socket "full",
+    the next one empties the queue). Each time the queue empties that way
+    the speaker must go on with the table at once; it once stopped until its
+    KEEPALIVE timer (30 s here) woke it."""
+    shim = str(tmp_path / "send_stutter.so")
+    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o", shim,
+                    os.path.join(HERE, "shim", "send_stutter.c"), "-ldl"], check=True)
+    lab = lab_factory(1)
+    n = 60000  # about 300 KB of UPDATEs: more than one fill of the send queue
+    docs = [d.replace("holdTime: 9s", "holdTime: 90s") for d in manifests(lab.node(1), services=())]
+    docs[0] = docs[0].replace("100.64.10.0/28", "100.64.0.0/16")
+    docs += [service(f"s{i}") for i in range(n)]
+    router = start_router("bird", lab)
+    env = dict(os.environ, LD_PRELOAD=shim)
+    # A sanitizer build wants its runtime first among the libraries.
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "abort_on_error=1") + ":verify_asan_link_order=0"
+    sp = Speaker(mg, lab.node(1), str(tmp_path), docs).start(env=env)
+    router.wait_established(timeout=60)
+    assert poll(lambda: router.route_count(4) >= n, 20, interval=0.5,
+                what=f"all {n} prefixes at BIRD well before a KEEPALIVE (30 s)",
+                describe=lambda: f"BIRD holds {router.route_count(4)}\n" + sp.log()[-2000:])
+    assert router.route_count(4) == n
+    assert sp.proc.alive()
