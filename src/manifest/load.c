@@ -419,7 +419,7 @@ mf_load_buffer(struct mf_set *set, const char *name, const unsigned char *buf, s
     bool failed = false;
 
     set->files++;
-    if (yaml_stream_each(buf, len, mf_load_stream_doc, &dc, &failure, &failed) != 0) {
+    if (yaml_stream_each(buf, len, mf_load_stream_doc, &dc, &failure, &failed, NULL) != 0) {
         mf_diags_add(diags, MF_SEV_ERROR, dc.file, 0, 0, NULL, NULL, NULL, NULL,
                      "out of memory while reading YAML");
         return;
