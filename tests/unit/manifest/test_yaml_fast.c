@@ -109,6 +109,8 @@ static const struct yfast_case fallback_cases[] = {
      * delivered the first one: the whole buffer goes to libyaml. */
     {"control character later", "a: 1\n---\nb: \x01\n", 0, 0, -1},
     {"invalid UTF-8 later", "a: 1\n---\nb: \xc3(\n", 0, 0, -1},
+    {"DEL later", "a: 1\n---\nb: x\x7fy\n", 0, 0, -1},
+    {"tab late in a long line", "a: 1\n---\nb: xxxxxxxxxxxxxxxxxxxxxxxxxxxxx\tx\n", 0, 1, 1},
     {"NUL later", "a: 1\n---\nb: x\0y\n", 16, 0, -1},
 };
 

@@ -18,6 +18,10 @@
 
 #include "manifest/yaml_build.h"
 
+/* Node visits per dump: enough for any tree without aliases the tests and
+ * the fuzzer read, small enough that an alias cycle stays quick. */
+#define YDUMP_BUDGET 20000
+
 struct ydump {
     char *s;
     size_t len, cap;
@@ -75,7 +79,7 @@ ydump_node(struct ydump *d, const struct ynode *n, int depth)
         return;
     }
     d->budget--;
-    ydump_printf(d, "%*s@%u:%u ", depth * 2, "", n->line, n->col);
+    ydump_printf(d, "%d@%u:%u ", depth, n->line, n->col);
     switch (n->kind) {
     case YNODE_SCALAR:
         ydump_printf(d, "scalar plain=%d shadowed=%d tag=%s len=%zu \"", n->plain, n->shadowed,
@@ -165,7 +169,7 @@ ydump_each_end(struct ydump *d, int rc, bool failed, const struct yaml_problem *
 static char *
 ydump_read(const unsigned char *buf, size_t len, bool libyaml_only, struct yaml_read_stats *stats)
 {
-    struct ydump d = {.budget = 200000};
+    struct ydump d = {.budget = YDUMP_BUDGET};
     struct arena a;
     struct yaml_stream s;
     struct yaml_problem failure;
@@ -181,7 +185,7 @@ ydump_read(const unsigned char *buf, size_t len, bool libyaml_only, struct yaml_
         yaml_stream_release(&s);
     arena_free(&a);
     ydump_printf(&d, "== each\n");
-    d.budget = 200000;
+    d.budget = YDUMP_BUDGET;
     memset(&failure, 0, sizeof(failure));
     rc = libyaml_only
              ? yaml_stream_each_libyaml(buf, len, ydump_each_doc, &d, &failure, &failed, stats)
