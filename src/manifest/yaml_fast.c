@@ -12,16 +12,15 @@
  * single-line quoted scalars; block sequences, including the indentless
  * form (key:\n- a at the key's column) and "- key: v" compact mappings;
  * single-line plain scalars; single-line quoted scalars ('' escapes; no
- * backslash in double quotes); single-line flow collections of scalars
- * ([a, b], {k: v}, [], {}); empty mapping values. The root is a block
- * mapping or sequence at column 1.
+ * backslash in double quotes); single-line flow collections ([a, b],
+ * {k: v}, [], {}, nested); literal block scalars ("|", "|-"); empty mapping
+ * values. The root is a block mapping or sequence at column 1.
  *
- * Anything else, or any doubt (anchors, aliases, tags, block scalars,
- * multi-line scalars, "? " keys, "...", directives, a BOM, a limit about to
- * be hit, anything libyaml might reject), makes it give up on the whole
- * document: what was built for it is undone and libyaml reads the buffer
- * from the start of that document on. The fast reader does not resume after
- * that: one rule, and no second guess about where libyaml's documents end.
+ * Anything else, or any doubt (anchors, aliases, tags, folded or kept block
+ * scalars, multi-line plain or quoted scalars, "? " keys, "...", directives, a BOM, a limit about
+ * to be hit, anything libyaml might reject), makes it give up on the whole document: what was built
+ * for it is undone and libyaml reads the buffer from the start of that document on. The fast reader
+ * does not resume after that: one rule, and no second guess about where libyaml's documents end.
  *
  * Why libyaml reading only the rest still gives libyaml's whole-buffer
  * results: every document read fast was a complete, valid block document
@@ -35,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "manifest/yaml_build.h"
@@ -50,6 +50,8 @@ struct yfast {
     uint32_t line;          /* cur's line, 1-based */
     int ind;                /* the current content line's indentation; -1 at a document's end */
     bool real_eof;          /* end is the buffer's end, not the line of an unclean byte */
+    char *scratch;          /* a block scalar's text while it is gathered */
+    size_t scratch_len, scratch_cap;
 };
 
 /* Whether the 8 bytes at p are all printable ASCII or '\n': the common case
@@ -437,16 +439,21 @@ yf_flow(struct yfast *f, const char *p)
     return yf_broken(f) ? NULL : p + 1;
 }
 
+static int yf_block_scalar(struct yfast *f, const char *p, int parent_col);
+
 /*
- * A value that starts on the current line at p and ends on it: a plain or
- * quoted scalar or a flow collection. Attaches it and moves to the next
+ * A value that starts on the current line at p: a plain or quoted scalar or
+ * a flow collection that ends on it, or a literal block scalar, in a block
+ * collection at column parent_col. Attaches it and moves to the next
  * content line.
  */
 static int
-yf_inline_value(struct yfast *f, const char *p)
+yf_inline_value(struct yfast *f, const char *p, int parent_col)
 {
     const char *after;
 
+    if (*p == '|')
+        return yf_block_scalar(f, p, parent_col);
     if (*p == '[' || *p == '{') {
         after = yf_flow(f, p);
         if (after == NULL)
@@ -478,6 +485,104 @@ yf_inline_value(struct yfast *f, const char *p)
 
 static int yf_block_mapping(struct yfast *f);
 static int yf_block_sequence(struct yfast *f, bool indentless);
+
+static int
+yf_scratch_add(struct yfast *f, const char *text, size_t len)
+{
+    if (f->scratch_cap - f->scratch_len < len) {
+        size_t cap = f->scratch_cap ? f->scratch_cap : 256;
+        char *n;
+        while (cap - f->scratch_len < len)
+            cap *= 2;
+        n = realloc(f->scratch, cap);
+        if (n == NULL) {
+            f->b->oom = true;
+            return YF_BAIL;
+        }
+        f->scratch = n;
+        f->scratch_cap = cap;
+    }
+    memcpy(f->scratch + f->scratch_len, text, len);
+    f->scratch_len += len;
+    return 0;
+}
+
+/* The number of spaces at the start of the line at p, and in *blank
+ * whether nothing but spaces follows them on that line. */
+static size_t
+yf_line_indent(const struct yfast *f, const char *p, bool *blank)
+{
+    const char *s = p;
+
+    while (yf_ch(f, p) == ' ')
+        p++;
+    *blank = yf_ch(f, p) == '\n';
+    return (size_t)(p - s);
+}
+
+/*
+ * The lines of a literal block scalar ("|" or "|-" at p) under a collection
+ * at column parent_col. Its indentation is its first line's, which must be
+ * deeper than parent_col; it ends at the first non-empty line indented
+ * less. Lines of spaces only, which libyaml reads as content or as breaks
+ * depending on their length, make the reader give up; so do explicit
+ * indentation and "keep" chomping. Clip keeps one final line break, strip
+ * none; empty lines inside are kept.
+ */
+static int
+yf_block_scalar(struct yfast *f, const char *p, int parent_col)
+{
+    uint32_t line = f->line, col = yf_col(f, p);
+    bool strip = yf_ch(f, p + 1) == '-', blank, first = true, last_break = false;
+    size_t indent, breaks = 0;
+    struct ynode *n;
+
+    if (yf_finish_line(f, p + 1 + strip) != 0)
+        return YF_BAIL;
+    indent = yf_line_indent(f, f->cur, &blank);
+    if (f->cur >= f->end || blank || indent <= (size_t)parent_col)
+        return YF_BAIL;
+    f->scratch_len = 0;
+    while (f->cur < f->end) {
+        const char *ls = f->cur, *eol;
+        size_t m = yf_line_indent(f, ls, &blank);
+
+        if (blank && m > 0)
+            return YF_BAIL;
+        if (blank) {
+            breaks++;
+            yf_next_line(f, ls);
+            continue;
+        }
+        if (m < indent)
+            break;
+        /* The break after the previous line, then the empty lines. */
+        if (!first && yf_scratch_add(f, "\n", 1) != 0)
+            return YF_BAIL;
+        first = false;
+        for (; breaks > 0; breaks--)
+            if (yf_scratch_add(f, "\n", 1) != 0)
+                return YF_BAIL;
+        eol = memchr(ls, '\n', (size_t)(f->end - ls));
+        last_break = eol != NULL;
+        if (eol == NULL)
+            eol = f->end;
+        if (yf_scratch_add(f, ls + indent, (size_t)(eol - ls) - indent) != 0)
+            return YF_BAIL;
+        yf_next_line(f, ls);
+    }
+    if (f->cur >= f->end && !f->real_eof)
+        return YF_BAIL;
+    if (!strip && last_break && yf_scratch_add(f, "\n", 1) != 0)
+        return YF_BAIL;
+    n = yb_scalar_node(f->b, line, col, f->scratch ? f->scratch : "", f->scratch_len, false);
+    if (n == NULL)
+        return YF_BAIL;
+    yb_attach(f->b, n, line, col);
+    if (yf_broken(f))
+        return YF_BAIL;
+    return yf_next_content(f);
+}
 
 /* Whether the content line at f->cur is a block sequence entry. */
 static inline bool
@@ -559,7 +664,7 @@ yf_block_mapping(struct yfast *f)
         if (yf_ch(f, p) == '\n' || *p == '#')
             rc = yf_value_below(f, after_colon, col);
         else
-            rc = yf_inline_value(f, p);
+            rc = yf_inline_value(f, p, col);
         if (rc != 0)
             return YF_BAIL;
         if (f->ind < col)
@@ -571,9 +676,10 @@ yf_block_mapping(struct yfast *f)
     return yf_broken(f) ? YF_BAIL : 0;
 }
 
-/* One "- " entry's content at p, on the entry's line. */
+/* One "- " entry's content at p, on the entry's line, in a sequence at
+ * column col. */
 static int
-yf_entry(struct yfast *f, const char *p)
+yf_entry(struct yfast *f, const char *p, int col)
 {
     const char *text_end, *after;
     bool escapes;
@@ -582,14 +688,14 @@ yf_entry(struct yfast *f, const char *p)
         after = yf_scan_quoted(f, p, &escapes);
         if (after != NULL && yf_ch(f, after) == ':')
             goto compact;
-        return yf_inline_value(f, p);
+        return yf_inline_value(f, p, col);
     }
-    if (*p == '[' || *p == '{')
-        return yf_inline_value(f, p);
+    if (*p == '[' || *p == '{' || *p == '|')
+        return yf_inline_value(f, p, col);
     if (!yf_plain_start(f, p))
         return YF_BAIL;
     if (yf_scan_plain(f, p, &text_end, &after) == YF_STOP_EOL)
-        return yf_inline_value(f, p);
+        return yf_inline_value(f, p, col);
 compact:
     /* "- key: v": a mapping at the key's column. */
     f->ind = (int)(p - f->line_start);
@@ -614,7 +720,7 @@ yf_block_sequence(struct yfast *f, bool indentless)
             p++;
         if (yf_ch(f, p) == '\n' || *p == '#' || (*p == '-' && yf_ch(f, p + 1) == ' '))
             return YF_BAIL; /* an entry below its "-", or "- - x" */
-        if (yf_entry(f, p) != 0)
+        if (yf_entry(f, p, col) != 0)
             return YF_BAIL;
         if (f->ind < col)
             break;
@@ -725,7 +831,7 @@ yfast_read(struct ybuilder *b, const unsigned char *buf, size_t len, size_t *res
         int rc = yf_document(&f, first);
 
         if (b->oom)
-            return;
+            break;
         if (rc == 0)
             break;
         if (rc == YF_BAIL) {
@@ -733,6 +839,7 @@ yfast_read(struct ybuilder *b, const unsigned char *buf, size_t len, size_t *res
             /* libyaml reads the first document from the buffer's start. */
             *resume = first ? 0 : (size_t)(doc_start - f.buf);
             *resume_line = first ? 0 : doc_start_line - 1;
+            free(f.scratch);
             return;
         }
         b->s->stats.docs_fast++;
@@ -740,4 +847,5 @@ yfast_read(struct ybuilder *b, const unsigned char *buf, size_t len, size_t *res
     }
     *resume = len;
     *resume_line = f.line - 1;
+    free(f.scratch);
 }

@@ -57,6 +57,13 @@ static const struct yfast_case subset_cases[] = {
      "a: []\nb: {}\nc: [ 1 , 'two', \"three\" ]\nd: {k: v, 'q': \"w\"}\n"
      "e: [[1, 2], {x: [y]}, {}]\nf: {a: [b, c], d: {e: f}}\ng: [a b, c]\n",
      0, 1, 0},
+    {"literal block scalars",
+     "a: |\n  line 1\n\n    indented: 'x' # not a comment\n  ---\n\n\nb: |-\n  x\n  y\n"
+     "c:\n- |\n  in a sequence\n- k: |  # a comment\n    in a compact mapping\n  l: 1\n"
+     "d:\n  e: |\n   three spaces\n  f: 2\n# end\n---\ng: |\n  at the end\n\n",
+     0, 2, 0},
+    {"literal block scalar without final newline", "a: |\n  x\n  y", 0, 1, 0},
+    {"stripped block scalar without final newline", "a: |-\n  x", 0, 1, 0},
     {"empty values", "a:\nb:   # c\nc:\n  d:\n  e: 1\nf:\n- g:\n  h:\n- i:\nj:\n", 0, 1, 0},
     {"duplicate keys", "a: 1\nb:\n  c: 1\n  c: 2\na: 3\n---\nx: [1, 2]\nx: {y: z}\nx: 3\n", 0, 2,
      0},
@@ -71,7 +78,11 @@ static const struct yfast_case subset_cases[] = {
 static const struct yfast_case fallback_cases[] = {
     {"anchor and alias", "a: 1\n---\nb: &x [1]\nc: *x\n---\nd: 1\n", 0, 1, 2},
     {"tag", "a: 1\n---\nb: !!str 1\n", 0, 1, 1},
-    {"literal block scalar", "a: 1\n---\nb: |\n  x\n", 0, 1, 1},
+    {"literal block scalar, keep chomping", "a: 1\n---\nb: |+\n  x\n\n", 0, 1, 1},
+    {"literal block scalar, explicit indentation", "a: 1\n---\nb: |2\n   x\n", 0, 1, 1},
+    {"literal block scalar, line of spaces", "a: 1\n---\nb: |\n  x\n   \n  y\n", 0, 1, 1},
+    {"literal block scalar, empty first line", "a: 1\n---\nb: |\n\n  x\n", 0, 1, 1},
+    {"literal block scalar, not indented", "a: 1\n---\nb: |\nc: 1\n", 0, 1, 1},
     {"folded block scalar", "b: >\n  x\n---\na: 1\n", 0, 0, 2},
     {"multi-line plain", "a: 1\n---\nb: x\n  y\n", 0, 1, 1},
     {"multi-line quoted", "a: 1\n---\nb: 'x\n  y'\n", 0, 1, 1},
