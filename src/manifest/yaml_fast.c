@@ -168,9 +168,8 @@ yf_finish_line(struct yfast *f, const char *p)
 
     while (yf_ch(f, p) == ' ')
         p++;
-    if (yf_ch(f, p) == '#' && p > s)
-        ; /* a comment needs a space before it; libyaml's rule is looser */
-    else if (yf_ch(f, p) != '\n')
+    /* A comment needs a space before it here; libyaml's rule is looser. */
+    if (yf_ch(f, p) != '\n' && !(yf_ch(f, p) == '#' && p > s))
         return YF_BAIL;
     yf_next_line(f, p);
     return 0;
