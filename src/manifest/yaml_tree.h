@@ -68,8 +68,8 @@ struct yaml_problem {
     char message[256];
 };
 
-/* How many documents each reader produced: what the fast reader took, and
- * what libyaml read (including a failed last one). */
+/* How many complete documents each reader produced: the fast reader, and
+ * libyaml for what the fast reader handed over. */
 struct yaml_read_stats {
     uint32_t docs_fast;
     uint32_t docs_libyaml;
