@@ -197,6 +197,32 @@ limits_are_libyamls(void **state)
     free(long_key);
 }
 
+/* libyaml decodes 16 KiB at a time and fails at a bad byte as soon as it
+ * decodes it, before it delivers the documents in front of it in that
+ * chunk. Were the fast reader to read those documents itself, the caller
+ * would see more of them than with libyaml alone. */
+static void
+reader_error_beyond_a_chunk(void **state)
+{
+    const char doc[] = "a: 1\n---\n";
+    size_t ndocs = 5000, len = ndocs * (sizeof(doc) - 1);
+    char *text = malloc(len + 8);
+    struct yfast_case c;
+    struct yaml_read_stats stats;
+    char *dump;
+
+    (void)state;
+    for (size_t i = 0; i < ndocs; i++)
+        memcpy(text + i * (sizeof(doc) - 1), doc, sizeof(doc) - 1);
+    memcpy(text + len, "b: \x01\n", 6);
+    c = (struct yfast_case){"bad byte 45,000 bytes in", text, len + 5, 0, -1};
+    check_case(&c);
+    dump = ydump_read((const unsigned char *)text, len + 5, true, &stats);
+    assert_true(stats.docs_libyaml > 0 && stats.docs_libyaml < ndocs);
+    free(dump);
+    free(text);
+}
+
 /* The positions after a fallback count the lines the fast reader read. */
 static void
 positions_after_fallback(void **state)
@@ -219,9 +245,8 @@ positions_after_fallback(void **state)
 }
 
 const struct CMUnitTest test_yaml_fast[] = {
-    cmocka_unit_test(subset_inputs_are_read_fast),
-    cmocka_unit_test(other_inputs_go_to_libyaml),
-    cmocka_unit_test(limits_are_libyamls),
+    cmocka_unit_test(subset_inputs_are_read_fast), cmocka_unit_test(other_inputs_go_to_libyaml),
+    cmocka_unit_test(limits_are_libyamls),         cmocka_unit_test(reader_error_beyond_a_chunk),
     cmocka_unit_test(positions_after_fallback),
 };
 const size_t test_yaml_fast_count = sizeof(test_yaml_fast) / sizeof(test_yaml_fast[0]);

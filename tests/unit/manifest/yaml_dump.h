@@ -20,7 +20,9 @@
 
 /* Node visits per dump: enough for any tree without aliases the tests and
  * the fuzzer read, small enough that an alias cycle stays quick. */
+#ifndef YDUMP_BUDGET
 #define YDUMP_BUDGET 20000
+#endif
 
 struct ydump {
     char *s;
