@@ -416,10 +416,15 @@ mf_load_buffer(struct mf_set *set, const char *name, const unsigned char *buf, s
 {
     struct mf_doc_ctx dc = {set, diags, mf_intern(set, name)};
     struct yaml_problem failure;
+    struct yaml_read_stats stats = {0};
     bool failed = false;
+    int rc;
 
     set->files++;
-    if (yaml_stream_each(buf, len, mf_load_stream_doc, &dc, &failure, &failed) != 0) {
+    rc = yaml_stream_each(buf, len, mf_load_stream_doc, &dc, &failure, &failed, &stats);
+    set->yaml_docs_fast += stats.docs_fast;
+    set->yaml_docs_libyaml += stats.docs_libyaml;
+    if (rc != 0) {
         mf_diags_add(diags, MF_SEV_ERROR, dc.file, 0, 0, NULL, NULL, NULL, NULL,
                      "out of memory while reading YAML");
         return;
@@ -652,6 +657,8 @@ mf_set_absorb(struct mf_set *set, struct mf_set *part)
     set->n += part->n;
     set->files += part->files;
     set->ignored += part->ignored;
+    set->yaml_docs_fast += part->yaml_docs_fast;
+    set->yaml_docs_libyaml += part->yaml_docs_libyaml;
     arena_adopt(&set->arena, &part->arena);
     mf_set_free(part);
     return 0;

@@ -87,6 +87,9 @@ struct mf_set {
     size_t n, cap;
     size_t files;
     size_t ignored; /* documents of kinds we do not handle */
+    /* YAML documents read by the fast reader and by libyaml (yaml_tree.h):
+     * for a debug line, when start-up at scale is slower than expected. */
+    size_t yaml_docs_fast, yaml_docs_libyaml;
     /* Where each kind's objects lie (objects[first, end)) and how many
      * there are, valid while indexed == n: rare kinds among a million
      * Services are then found without scanning them all. */

@@ -7,53 +7,10 @@
 #include <string.h>
 #include <yaml.h>
 
-/* A collection under construction. Its children are gathered on the
- * builder's child stack (ynode* for sequences; alternating key, value for
- * mappings), from index first up, and copied into the arena when the
- * collection ends: nested collections end first, so the children of the
- * innermost open collection are always the top of that stack. */
-struct yframe {
-    struct ynode *node;
-    size_t first; /* where its children start on the child stack */
-    size_t n;     /* how many it has so far */
-};
+#include "manifest/yaml_build.h"
 
-struct yanchor {
-    char *name;
-    struct ynode *node;
-};
-
-struct ybuilder {
-    struct arena *arena;
-    struct yaml_stream *s;
-    struct yframe stack[YAML_MAX_DEPTH];
-    size_t depth;
-    void **children; /* the child stack, shared by every open collection */
-    size_t nchildren, cap_children;
-    struct ynode *root;
-    /* Nodes are carved from a block of the arena, one call to the
-     * allocator per YB_SLAB nodes instead of one per node. */
-    struct ynode *slab;
-    size_t slab_left;
-    /* Scalar texts are packed into blocks the same way. */
-    char *text_slab;
-    size_t text_left;
-    struct yanchor *anchors;
-    size_t nanchors, cap_anchors;
-    size_t nodes;
-    uint32_t doc_index;
-    size_t cap_docs, cap_dups;
-    bool oom;
-    /* Streaming (yaml_stream_each): deliver each document, then drop it. */
-    yaml_doc_fn fn;
-    void *fnctx;
-};
-
-static void yb_fail(struct ybuilder *b, const yaml_mark_t *mark, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-yb_fail(struct ybuilder *b, const yaml_mark_t *mark, const char *fmt, ...)
+void
+yb_fail(struct ybuilder *b, uint32_t line, uint32_t col, const char *fmt, ...)
 {
     struct yaml_problem *p = &b->s->problem;
     va_list ap;
@@ -61,8 +18,8 @@ yb_fail(struct ybuilder *b, const yaml_mark_t *mark, const char *fmt, ...)
     if (b->s->failed)
         return;
     b->s->failed = true;
-    p->line = (uint32_t)mark->line + 1;
-    p->col = (uint32_t)mark->column + 1;
+    p->line = line;
+    p->col = col;
     p->doc_index = b->doc_index;
     va_start(ap, fmt);
     vsnprintf(p->message, sizeof(p->message), fmt, ap);
@@ -90,58 +47,6 @@ yb_dup(struct ybuilder *b, const struct ynode *key)
     p->col = key->col;
     p->doc_index = b->doc_index;
     snprintf(p->message, sizeof(p->message), "duplicate key \"%.200s\"", key->text);
-}
-
-#define YB_SLAB 16
-#define YB_TEXT_SLAB 1024
-
-/* A NUL-terminated copy of text[0..len) in the document's arena. */
-static inline char *
-yb_text(struct ybuilder *b, const char *text, size_t len)
-{
-    char *t;
-
-    if (len >= YB_TEXT_SLAB / 4) /* long texts do not waste a block's tail */
-        return arena_strndup(b->arena, text, len);
-    if (b->text_left < len + 1) {
-        b->text_slab = arena_alloc_uninit(b->arena, YB_TEXT_SLAB);
-        if (b->text_slab == NULL) {
-            b->text_left = 0;
-            return NULL;
-        }
-        b->text_left = YB_TEXT_SLAB;
-    }
-    t = b->text_slab;
-    memcpy(t, text, len);
-    t[len] = '\0';
-    b->text_slab += len + 1;
-    b->text_left -= len + 1;
-    return t;
-}
-
-static inline struct ynode *
-yb_node(struct ybuilder *b, enum ynode_kind kind, const yaml_mark_t *mark)
-{
-    struct ynode *n;
-
-    if (++b->nodes > YAML_MAX_NODES) {
-        yb_fail(b, mark, "document is too large (more than %u nodes)", YAML_MAX_NODES);
-        return NULL;
-    }
-    if (b->slab_left == 0) {
-        b->slab = arena_alloc_uninit(b->arena, YB_SLAB * sizeof(*b->slab));
-        if (b->slab == NULL) {
-            b->oom = true;
-            return NULL;
-        }
-        b->slab_left = YB_SLAB;
-    }
-    n = b->slab++;
-    b->slab_left--;
-    *n = (struct ynode){.kind = kind,
-                        .line = (uint32_t)mark->line + 1,
-                        .col = (uint32_t)mark->column + 1};
-    return n;
 }
 
 static int
@@ -182,24 +87,20 @@ yb_forget_anchors(struct ybuilder *b)
     b->nanchors = 0;
 }
 
-/* Adds a finished node to its parent collection, or makes it the root. */
-static inline void
-yb_attach(struct ybuilder *b, struct ynode *node, const yaml_mark_t *mark)
+/* yb_attach's rare cases: a key that is not a short scalar, a full child
+ * stack. */
+void
+yb_attach_slow(struct ybuilder *b, struct ynode *node, uint32_t line, uint32_t col)
 {
-    struct yframe *f;
+    struct yframe *f = &b->stack[b->depth - 1];
 
-    if (b->depth == 0) {
-        b->root = node;
-        return;
-    }
-    f = &b->stack[b->depth - 1];
     if (f->node->kind == YNODE_MAPPING && f->n % 2 == 0) { /* node is a key */
         if (node->kind != YNODE_SCALAR) {
-            yb_fail(b, mark, "mapping keys must be strings, not collections");
+            yb_fail(b, line, col, "mapping keys must be strings, not collections");
             return;
         }
         if (node->len > YAML_MAX_KEY_LEN) {
-            yb_fail(b, mark, "mapping key is longer than %d bytes", YAML_MAX_KEY_LEN);
+            yb_fail(b, line, col, "mapping key is longer than %d bytes", YAML_MAX_KEY_LEN);
             return;
         }
     }
@@ -278,12 +179,13 @@ yb_check_duplicates(struct ybuilder *b, const struct ynode *map)
     free(sorted);
 }
 
-static void
-yb_finish_collection(struct ybuilder *b, const yaml_mark_t *mark)
+void
+yb_finish_collection(struct ybuilder *b, uint32_t line, uint32_t col)
 {
     struct yframe *f = &b->stack[--b->depth];
     struct ynode *node = f->node;
-    void **children = b->children + f->first;
+    /* No child yet means no child stack either: no offset into NULL. */
+    void **children = f->n ? b->children + f->first : NULL;
 
     if (node->kind == YNODE_MAPPING) {
         node->npairs = f->n / 2;
@@ -298,71 +200,87 @@ yb_finish_collection(struct ybuilder *b, const yaml_mark_t *mark)
     } else {
         node->nitems = f->n;
         node->items = f->n ? arena_copy(b->arena, children, f->n * sizeof(struct ynode *))
-                            : arena_alloc(b->arena, sizeof(struct ynode *));
+                           : arena_alloc(b->arena, sizeof(struct ynode *));
         if (node->items == NULL)
             b->oom = true;
     }
     b->nchildren = f->first;
     if (!b->oom)
-        yb_attach(b, node, mark);
+        yb_attach(b, node, line, col);
 }
 
-static inline void
-yb_start_collection(struct ybuilder *b, enum ynode_kind kind, const yaml_event_t *ev,
+/* libyaml's marks are 0-based and count from the start of the text it was
+ * given; the fast reader may have read the lines before that text. */
+struct ylibyaml {
+    struct ybuilder *b;
+    uint32_t line_offset;
+};
+
+static inline uint32_t
+yl_line(const struct ylibyaml *y, const yaml_mark_t *m)
+{
+    return (uint32_t)m->line + 1 + y->line_offset;
+}
+
+static inline uint32_t
+yl_col(const yaml_mark_t *m)
+{
+    return (uint32_t)m->column + 1;
+}
+
+static void
+yl_start_collection(struct ylibyaml *y, enum ynode_kind kind, const yaml_event_t *ev,
                     const yaml_char_t *anchor)
 {
-    struct ynode *node;
+    struct ybuilder *b = y->b;
+    struct ynode *node =
+        yb_start_collection(b, kind, yl_line(y, &ev->start_mark), yl_col(&ev->start_mark));
 
-    if (b->depth == YAML_MAX_DEPTH) {
-        yb_fail(b, &ev->start_mark, "nesting is deeper than %d levels", YAML_MAX_DEPTH);
-        return;
-    }
-    node = yb_node(b, kind, &ev->start_mark);
-    if (node == NULL)
-        return;
-    if (yb_remember_anchor(b, anchor, node) != 0) {
+    if (node != NULL && yb_remember_anchor(b, anchor, node) != 0)
         b->oom = true;
-        return;
-    }
-    b->stack[b->depth].node = node;
-    b->stack[b->depth].first = b->nchildren;
-    b->stack[b->depth].n = 0;
-    b->depth++;
 }
 
 static void
-yb_scalar(struct ybuilder *b, const yaml_event_t *ev)
+yl_scalar(struct ylibyaml *y, const yaml_event_t *ev)
 {
-    struct ynode *node = yb_node(b, YNODE_SCALAR, &ev->start_mark);
+    struct ybuilder *b = y->b;
+    uint32_t line = yl_line(y, &ev->start_mark), col = yl_col(&ev->start_mark);
+    struct ynode *node =
+        yb_scalar_node(b, line, col, (const char *)ev->data.scalar.value, ev->data.scalar.length,
+                       ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
 
     if (node == NULL)
         return;
-    node->text = yb_text(b, (const char *)ev->data.scalar.value, ev->data.scalar.length);
-    node->len = ev->data.scalar.length;
-    node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     if (ev->data.scalar.tag != NULL && !ev->data.scalar.plain_implicit &&
-        !ev->data.scalar.quoted_implicit)
+        !ev->data.scalar.quoted_implicit) {
         node->tag = arena_strndup(b->arena, (const char *)ev->data.scalar.tag,
                                   strlen((const char *)ev->data.scalar.tag));
-    if (node->text == NULL || yb_remember_anchor(b, ev->data.scalar.anchor, node) != 0) {
+        if (node->tag == NULL) {
+            b->oom = true;
+            return;
+        }
+    }
+    if (yb_remember_anchor(b, ev->data.scalar.anchor, node) != 0) {
         b->oom = true;
         return;
     }
-    yb_attach(b, node, &ev->start_mark);
+    yb_attach(b, node, line, col);
 }
 
 static void
-yb_alias(struct ybuilder *b, const yaml_event_t *ev)
+yl_alias(struct ylibyaml *y, const yaml_event_t *ev)
 {
+    struct ybuilder *b = y->b;
     struct ynode *target = yb_find_anchor(b, ev->data.alias.anchor);
+    uint32_t line = yl_line(y, &ev->start_mark), col = yl_col(&ev->start_mark);
 
     if (target == NULL) {
-        yb_fail(b, &ev->start_mark, "alias *%.100s refers to no anchor",
+        yb_fail(b, line, col, "alias *%.100s refers to no anchor",
                 (const char *)ev->data.alias.anchor);
         return;
     }
     /* Shared, not copied: the decoder bounds how often it walks a node. */
-    yb_attach(b, target, &ev->start_mark);
+    yb_attach(b, target, line, col);
 }
 
 static int
@@ -378,9 +296,6 @@ yb_push_doc(struct ybuilder *b, uint32_t line)
         s->docs = n;
         b->cap_docs = cap;
     }
-    /* "---" followed by nothing parses as an empty plain scalar: no object. */
-    if (b->root != NULL && b->root->kind == YNODE_SCALAR && b->root->plain && b->root->len == 0)
-        b->root = NULL;
     s->docs[s->ndocs].root = b->root;
     s->docs[s->ndocs].line = line;
     s->ndocs++;
@@ -392,17 +307,29 @@ yb_deliver_doc(struct ybuilder *b, uint32_t line)
 {
     struct ydoc doc;
 
-    if (b->root != NULL && b->root->kind == YNODE_SCALAR && b->root->plain && b->root->len == 0)
-        b->root = NULL;
     doc.root = b->root;
     doc.line = line;
     b->fn(b->fnctx, &doc, b->doc_index, b->s->dups, b->s->ndups);
     b->s->ndups = 0;
-    b->root = NULL;
     b->nodes = 0; /* the limit is per document when streaming */
     arena_reset(b->arena);
     b->slab_left = 0;
     b->text_left = 0;
+}
+
+void
+yb_end_doc(struct ybuilder *b, uint32_t line)
+{
+    /* "---" followed by nothing parses as an empty plain scalar: no object. */
+    if (b->root != NULL && b->root->kind == YNODE_SCALAR && b->root->plain && b->root->len == 0)
+        b->root = NULL;
+    if (b->fn != NULL)
+        yb_deliver_doc(b, line);
+    else if (yb_push_doc(b, line) != 0)
+        b->oom = true;
+    b->root = NULL;
+    yb_forget_anchors(b);
+    b->doc_index++;
 }
 
 static const char *
@@ -434,8 +361,9 @@ yb_event_owns_memory(const yaml_event_t *ev)
 }
 
 static void
-yb_run(struct ybuilder *b, yaml_parser_t *parser)
+yl_run(struct ylibyaml *y, yaml_parser_t *parser)
 {
+    struct ybuilder *b = y->b;
     yaml_event_t ev;
     uint32_t doc_line = 1;
     bool done = false;
@@ -445,7 +373,7 @@ yb_run(struct ybuilder *b, yaml_parser_t *parser)
             char msg[200];
             snprintf(msg, sizeof(msg), "invalid YAML: %s%s%s", yb_problem_text(parser),
                      parser->context ? " " : "", parser->context ? parser->context : "");
-            yb_fail(b, &parser->problem_mark, "%s", msg);
+            yb_fail(b, yl_line(y, &parser->problem_mark), yl_col(&parser->problem_mark), "%s", msg);
             break;
         }
         switch (ev.type) {
@@ -454,31 +382,27 @@ yb_run(struct ybuilder *b, yaml_parser_t *parser)
             break;
         case YAML_DOCUMENT_START_EVENT:
             b->root = NULL;
-            doc_line = (uint32_t)ev.start_mark.line + 1;
+            doc_line = yl_line(y, &ev.start_mark);
             break;
         case YAML_DOCUMENT_END_EVENT:
-            if (b->fn != NULL)
-                yb_deliver_doc(b, doc_line);
-            else if (yb_push_doc(b, doc_line) != 0)
-                b->oom = true;
-            yb_forget_anchors(b);
-            b->doc_index++;
+            yb_end_doc(b, doc_line);
+            b->s->stats.docs_libyaml++;
             break;
         case YAML_MAPPING_START_EVENT:
-            yb_start_collection(b, YNODE_MAPPING, &ev, ev.data.mapping_start.anchor);
+            yl_start_collection(y, YNODE_MAPPING, &ev, ev.data.mapping_start.anchor);
             break;
         case YAML_SEQUENCE_START_EVENT:
-            yb_start_collection(b, YNODE_SEQUENCE, &ev, ev.data.sequence_start.anchor);
+            yl_start_collection(y, YNODE_SEQUENCE, &ev, ev.data.sequence_start.anchor);
             break;
         case YAML_MAPPING_END_EVENT:
         case YAML_SEQUENCE_END_EVENT:
-            yb_finish_collection(b, &ev.start_mark);
+            yb_finish_collection(b, yl_line(y, &ev.start_mark), yl_col(&ev.start_mark));
             break;
         case YAML_SCALAR_EVENT:
-            yb_scalar(b, &ev);
+            yl_scalar(y, &ev);
             break;
         case YAML_ALIAS_EVENT:
-            yb_alias(b, &ev);
+            yl_alias(y, &ev);
             break;
         default:
             break;
@@ -488,30 +412,40 @@ yb_run(struct ybuilder *b, yaml_parser_t *parser)
     }
 }
 
-/* Parses buf with builder b (whose arena, stream and callback are set).
- * Returns 0, or -1 when libyaml or memory failed. */
+/* Parses buf with builder b (whose arena, stream and callback are set):
+ * the fast reader first unless libyaml_only, then libyaml from where it
+ * stopped. Returns 0, or -1 when libyaml or memory failed. */
 static int
-yb_parse(struct ybuilder *b, const unsigned char *buf, size_t len)
+yb_parse(struct ybuilder *b, const unsigned char *buf, size_t len, bool libyaml_only)
 {
+    struct ylibyaml y = {b, 0};
+    size_t resume = 0;
     yaml_parser_t parser;
+    int rc = 0;
 
-    if (!yaml_parser_initialize(&parser))
-        return -1;
-    yaml_parser_set_input_string(&parser, buf, len);
-    yb_run(b, &parser);
-    yaml_parser_delete(&parser);
+    if (!libyaml_only)
+        yfast_read(b, buf, len, &resume, &y.line_offset);
+    if (resume < len && !b->oom) {
+        if (!yaml_parser_initialize(&parser)) {
+            rc = -1;
+        } else {
+            yaml_parser_set_input_string(&parser, buf + resume, len - resume);
+            yl_run(&y, &parser);
+            yaml_parser_delete(&parser);
+        }
+    }
     b->depth = 0;
     free(b->children);
     b->children = NULL;
     b->nchildren = b->cap_children = 0;
     yb_forget_anchors(b);
     free(b->anchors);
-    return b->oom ? -1 : 0;
+    return b->oom ? -1 : rc;
 }
 
-int
-yaml_stream_read(const unsigned char *buf, size_t len, struct arena *arena,
-                 struct yaml_stream *s)
+static int
+yb_stream_read(const unsigned char *buf, size_t len, struct arena *arena, struct yaml_stream *s,
+               bool libyaml_only)
 {
     struct ybuilder b;
 
@@ -519,15 +453,29 @@ yaml_stream_read(const unsigned char *buf, size_t len, struct arena *arena,
     memset(&b, 0, sizeof(b));
     b.arena = arena;
     b.s = s;
-    if (yb_parse(&b, buf, len) == 0)
+    if (yb_parse(&b, buf, len, libyaml_only) == 0)
         return 0;
     yaml_stream_release(s);
     return -1;
 }
 
 int
-yaml_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx,
-                 struct yaml_problem *failure, bool *failed)
+yaml_stream_read(const unsigned char *buf, size_t len, struct arena *arena, struct yaml_stream *s)
+{
+    return yb_stream_read(buf, len, arena, s, false);
+}
+
+int
+yaml_stream_read_libyaml(const unsigned char *buf, size_t len, struct arena *arena,
+                         struct yaml_stream *s)
+{
+    return yb_stream_read(buf, len, arena, s, true);
+}
+
+static int
+yb_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx,
+               struct yaml_problem *failure, bool *failed, struct yaml_read_stats *stats,
+               bool libyaml_only)
 {
     struct ybuilder b;
     struct yaml_stream s;
@@ -541,13 +489,29 @@ yaml_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx
     b.s = &s;
     b.fn = fn;
     b.fnctx = ctx;
-    rc = yb_parse(&b, buf, len);
+    rc = yb_parse(&b, buf, len, libyaml_only);
     arena_free(&doc_arena);
     *failed = s.failed;
     if (s.failed)
         *failure = s.problem;
+    if (stats != NULL)
+        *stats = s.stats;
     yaml_stream_release(&s);
     return rc;
+}
+
+int
+yaml_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx,
+                 struct yaml_problem *failure, bool *failed, struct yaml_read_stats *stats)
+{
+    return yb_stream_each(buf, len, fn, ctx, failure, failed, stats, false);
+}
+
+int
+yaml_stream_each_libyaml(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx,
+                         struct yaml_problem *failure, bool *failed, struct yaml_read_stats *stats)
+{
+    return yb_stream_each(buf, len, fn, ctx, failure, failed, stats, true);
 }
 
 void

@@ -1,7 +1,10 @@
 /*
  * A YAML document as a tree of nodes that remember where they came from.
- * Built from libyaml's event stream with hard limits (depth, node count,
- * alias expansion), so hostile input costs bounded memory and time. Scalars
+ * Built with hard limits (depth, node count, alias expansion), so hostile
+ * input costs bounded memory and time. A fast reader takes the documents in
+ * the plain block subset that manifests use; every other document, and every
+ * document after it, goes to libyaml's parser. Both give the same trees,
+ * problems and positions (yaml_fast.c says how that is kept true). Scalars
  * are not resolved to types here: the schema decoder decides what a plain
  * scalar means for the field it fills.
  */
@@ -39,7 +42,7 @@ struct ynode {
                          scalar's type once and keeps it here; 0 = not yet */
     const char *text; /* NUL-terminated; may contain NUL bytes before len */
     size_t len;
-    const char *tag;  /* explicit tag such as "tag:yaml.org,2002:str", or NULL */
+    const char *tag; /* explicit tag such as "tag:yaml.org,2002:str", or NULL */
     /* YNODE_MAPPING */
     struct ypair *pairs;
     size_t npairs;
@@ -65,6 +68,13 @@ struct yaml_problem {
     char message[256];
 };
 
+/* How many complete documents each reader produced: the fast reader, and
+ * libyaml for what the fast reader handed over. */
+struct yaml_read_stats {
+    uint32_t docs_fast;
+    uint32_t docs_libyaml;
+};
+
 struct yaml_stream {
     struct ydoc *docs;
     size_t ndocs;
@@ -75,6 +85,7 @@ struct yaml_stream {
     /* Non-fatal problems (duplicate keys) found in complete documents. */
     struct yaml_problem *dups;
     size_t ndups;
+    struct yaml_read_stats stats;
 };
 
 /*
@@ -92,12 +103,12 @@ int yaml_stream_read(const unsigned char *buf, size_t len, struct arena *arena,
  * stream (a 100,000-object file would otherwise keep every tree alive).
  * The node limit applies per document here. Returns 0, or -1 when memory
  * ran out; *failure is filled and *failed set on a syntax error or limit
- * (documents before it were delivered).
+ * (documents before it were delivered). stats, when not NULL, is filled.
  */
 typedef void (*yaml_doc_fn)(void *ctx, const struct ydoc *doc, uint32_t doc_index,
                             const struct yaml_problem *dups, size_t ndups);
 int yaml_stream_each(const unsigned char *buf, size_t len, yaml_doc_fn fn, void *ctx,
-                     struct yaml_problem *failure, bool *failed);
+                     struct yaml_problem *failure, bool *failed, struct yaml_read_stats *stats);
 
 /* Releases the non-arena parts of a stream (the docs and dups arrays). */
 void yaml_stream_release(struct yaml_stream *s);

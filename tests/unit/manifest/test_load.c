@@ -72,6 +72,9 @@ parallel_load_keeps_named_order(void **state)
     assert_int_equal(mf_load_paths(&set, paths, 3, &diags), -1); /* the missing path */
     assert_int_equal(set.files, NFILES + 1);
     assert_int_equal(set.n, (NFILES + 1) * (PER_FILE + 1));
+    /* every document in the fast reader's subset, counted across threads */
+    assert_int_equal(set.yaml_docs_fast, (NFILES + 1) * (PER_FILE + 1));
+    assert_int_equal(set.yaml_docs_libyaml, 0);
     /* f07 first (named first), then f00..f11 in name order */
     for (i = 0; i < set.n; i++) {
         int file = i < PER_FILE + 1 ? 7 : (int)(i / (PER_FILE + 1)) - 1;
@@ -148,7 +151,29 @@ diagnostics_cap_counts_the_rest(void **state)
     mf_diags_free(&b);
 }
 
+/* The set counts the documents each YAML reader took. */
+static void
+yaml_reader_counts(void **state)
+{
+    const char *text = "apiVersion: v1\nkind: Node\nmetadata:\n  name: a\n---\n"
+                       "apiVersion: v1\nkind: Node\nmetadata:\n  name: &n b\n---\n"
+                       "apiVersion: v1\nkind: Node\nmetadata:\n  name: c\n";
+    struct mf_set set;
+    struct mf_diags diags;
+
+    (void)state;
+    mf_set_init(&set);
+    mf_diags_init(&diags);
+    mf_load_buffer(&set, "t.yaml", (const unsigned char *)text, strlen(text), &diags);
+    assert_int_equal(set.n, 3);
+    assert_int_equal(set.yaml_docs_fast, 1);
+    assert_int_equal(set.yaml_docs_libyaml, 2); /* the anchor's and the next */
+    mf_diags_free(&diags);
+    mf_set_free(&set);
+}
+
 const struct CMUnitTest test_load[] = {
+    cmocka_unit_test(yaml_reader_counts),
     cmocka_unit_test(parallel_load_keeps_named_order),
     cmocka_unit_test(directory_skips_dangling_links),
     cmocka_unit_test(diagnostics_cap_counts_the_rest),

@@ -10,6 +10,8 @@
 
 extern const struct CMUnitTest test_yaml_tree[];
 extern const size_t test_yaml_tree_count;
+extern const struct CMUnitTest test_yaml_fast[];
+extern const size_t test_yaml_fast_count;
 extern const struct CMUnitTest test_schema[];
 extern const size_t test_schema_count;
 extern const struct CMUnitTest test_load[];
