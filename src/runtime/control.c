@@ -107,7 +107,8 @@ rt_load(struct runtime *rt)
     mf_diags_init(&diags);
     log_debug("runtime", "loading the manifests");
     mf_load_paths(&g->set, rt->opts.paths, rt->opts.npaths, &diags);
-    log_debug("runtime", "loaded %zu objects from %zu files", g->set.n, g->set.files);
+    log_debug("runtime", "loaded %zu objects from %zu files (YAML documents: %zu read fast, %zu by "
+              "libyaml)", g->set.n, g->set.files, g->set.yaml_docs_fast, g->set.yaml_docs_libyaml);
     model_check(&g->set, &mo, &diags);
     log_debug("runtime", "checked");
     mf_diags_sort(&diags);
