@@ -53,13 +53,13 @@ struct rt_load_job {
 struct rt_reloader {
     struct rt_load_job job;
     pthread_t thread;
-    bool running;         /* a load is in progress (its eventfd write not yet handled) */
-    bool threaded;        /* ... on thread (else it ran inline: no thread to join) */
-    bool again;           /* requests came during the load: load once more after it */
-    uint64_t ticket;      /* of the running (or last) load */
-    uint64_t coalesced;   /* requests folded into a load already pending */
-    char why[128];        /* reason of the pending load, for the log */
-    int done_fd;          /* eventfd, -1 until started */
+    bool running;       /* a load is in progress (its eventfd write not yet handled) */
+    bool threaded;      /* ... on thread (else it ran inline: no thread to join) */
+    bool again;         /* requests came during the load: load once more after it */
+    uint64_t ticket;    /* of the running (or last) load */
+    uint64_t coalesced; /* requests folded into a load already pending */
+    char why[128];      /* reason of the pending load, for the log */
+    int done_fd;        /* eventfd, -1 until started */
     struct ev_io done_io;
 };
 
@@ -74,7 +74,8 @@ struct runtime {
     struct rt_speaker speaker;
     struct gw_proxy *proxy; /* the gateway worker threads */
     int access_log_fd;      /* what the workers write their lines to; -1: none */
-    uint64_t generations; /* of the running configuration; the loader gets the next by value */
+    /* Of the running configuration; the loader gets the next number by value. */
+    uint64_t generations;
     /* Counters for /metrics and /status. */
     uint64_t reloads_ok, reloads_failed;
     uint64_t last_reload_ns; /* CLOCK_REALTIME of the last successful load */

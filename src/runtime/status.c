@@ -19,9 +19,8 @@ rt_status_extra(void *ctx, FILE *out)
             "    \"lastReloadTime\": %.3f,\n    \"gatewayWorkers\": %u,\n"
             "    \"lastError\": ",
             rt->gen ? rt->gen->number : 0, rt->ready ? "true" : "false", rt->reloads_ok,
-            rt->reloads_failed, rt->reloader.coalesced,
-            rt_reload_is_loading(rt) ? "true" : "false", (double)rt->last_reload_ns / 1e9,
-            gw_proxy_workers(rt->proxy));
+            rt->reloads_failed, rt->reloader.coalesced, rt_reload_is_loading(rt) ? "true" : "false",
+            (double)rt->last_reload_ns / 1e9, gw_proxy_workers(rt->proxy));
     if (rt->last_error[0] == '\0') {
         fputs("null", out);
     } else {

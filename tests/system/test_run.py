@@ -303,7 +303,18 @@ def test_sigterm_during_a_load_stops_cleanly(daemons, manifests):
     dm.wait_ready(timeout=60)
     dm.proc.send_signal(signal.SIGHUP)
     assert wait_for(lambda: runtime_status(dm)["loading"], timeout=20), dm.logs()
+    # At most 16 POST /reload wait for a load; the 17th is refused at once.
+    waiting = [socket.create_connection(("127.0.0.1", dm.port), timeout=5) for _ in range(16)]
+    for s in waiting:
+        s.sendall(b"POST /reload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    # The first waits for the pending load, the other 15 join it.
+    assert wait_for(lambda: runtime_status(dm)["reloads"]["coalesced"] == 15, timeout=30)
+    code, text = dm.post("/reload")
+    assert code == 503 and "too many reload requests waiting" in text
     # The loader stops between stages: a stage runs to its end (long under sanitizers).
     assert dm.stop(signal.SIGTERM, timeout=90) == 0, dm.logs()
     assert "waiting for the configuration load to stop" in dm.logs()
     assert "runtime: stopped" in dm.logs()
+    for s in waiting:  # closed unanswered: the load they waited for never ran
+        assert s.recv(100) == b""
+        s.close()
