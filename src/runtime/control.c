@@ -239,18 +239,20 @@ rt_reload_start(struct runtime *rt, const char *why)
 {
     struct rt_reloader *r = &rt->reloader;
     uint64_t one = 1;
+    int err;
 
     r->ticket++;
     r->running = true;
     log_info("runtime", "reloading (%s)", why);
     rt_load_job_init(rt, &r->job);
-    r->threaded = pthread_create(&r->thread, NULL, rt_loader_main, rt) == 0;
+    err = pthread_create(&r->thread, NULL, rt_loader_main, rt);
+    r->threaded = err == 0;
     if (r->threaded)
         return;
     /* No thread: load here, and finish through the eventfd all the same, so
      * that a waiting POST /reload is registered before it is answered. */
     log_warn("runtime", "cannot start the loader thread (%s): loading on the control thread",
-             strerror(errno));
+             strerror(err));
     r->job.result = rt_load(&r->job);
     if (write(r->done_fd, &one, sizeof(one)) < 0)
         log_error("runtime", "cannot signal the end of the load: %s", strerror(errno));
