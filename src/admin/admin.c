@@ -27,6 +27,8 @@ struct admin_conn {
     struct http_field fields[ADMIN_FIELDS];
     char *resp; /* whole response, malloc'ed by open_memstream */
     size_t resp_len, resp_sent;
+    bool waiting;    /* a POST /reload waiting for admin_reload_done() */
+    uint64_t ticket; /* the load it waits for */
     struct admin_conn *next;
 };
 
@@ -37,6 +39,7 @@ struct admin_server {
     struct http_limits limits;
     struct admin_conn *conns;
     size_t nconns;
+    size_t nwaiting; /* conns with waiting set */
 };
 
 int
@@ -93,6 +96,8 @@ admin_conn_close(struct admin_conn *c)
         pp = &(*pp)->next;
     *pp = c->next;
     srv->nconns--;
+    if (c->waiting)
+        srv->nwaiting--;
     free(c->resp);
     free(c);
 }
@@ -163,12 +168,70 @@ admin_path_is(const struct admin_conn *c, const char *path)
 }
 
 static void
+admin_respond_reload(struct admin_conn *c, int rc, const char *msg)
+{
+    char text[600];
+
+    snprintf(text, sizeof(text), "%s\n", msg);
+    admin_respond(c, rc == 0 ? 200 : 422, "text/plain", admin_body_text, text);
+}
+
+/* The answer comes now, or later from admin_reload_done() when the load
+ * runs on another thread; the wait is bounded in count and in time. */
+static void
+admin_reload(struct admin_conn *c)
+{
+    struct admin_server *srv = c->srv;
+    char msg[512] = "";
+    uint64_t ticket = 0;
+    int rc;
+
+    if (srv->nwaiting >= ADMIN_RELOAD_WAITERS_MAX) {
+        admin_respond(c, 503, "text/plain", admin_body_text,
+                      "too many reload requests waiting; try again later\n");
+        return;
+    }
+    rc = srv->provider.reload(srv->provider.ctx, &ticket, msg, sizeof(msg));
+    if (rc != ADMIN_RELOAD_PENDING) {
+        admin_respond_reload(c, rc, msg);
+        return;
+    }
+    c->waiting = true;
+    c->ticket = ticket;
+    srv->nwaiting++;
+    ev_timer_stop(srv->loop, &c->timer);
+    if (ev_timer_start(srv->loop, &c->timer, ADMIN_RELOAD_WAIT_MS) != 0)
+        admin_conn_close(c);
+}
+
+void
+admin_reload_done(struct admin_server *srv, uint64_t ticket, int rc, const char *msg)
+{
+    struct admin_conn *c, *next;
+
+    if (srv == NULL)
+        return;
+    for (c = srv->conns; c != NULL; c = next) {
+        next = c->next; /* answering may close c */
+        if (!c->waiting || c->ticket != ticket)
+            continue;
+        c->waiting = false;
+        srv->nwaiting--;
+        ev_timer_stop(srv->loop, &c->timer);
+        if (ev_timer_start(srv->loop, &c->timer, ADMIN_TIMEOUT_MS) != 0) {
+            admin_conn_close(c);
+            continue;
+        }
+        admin_respond_reload(c, rc, msg);
+    }
+}
+
+static void
 admin_route(struct admin_conn *c)
 {
     const struct admin_provider *p = &c->srv->provider;
     enum http_method method = c->parser.msg.method;
     bool get = method == HTTP_METHOD_GET || method == HTTP_METHOD_HEAD;
-    char msg[512];
 
     if (admin_path_is(c, "/status") && get)
         admin_respond(c, 200, "application/json", admin_body_status, NULL);
@@ -177,11 +240,9 @@ admin_route(struct admin_conn *c)
     else if (admin_path_is(c, "/ready") && get)
         admin_respond(c, p->ready(p->ctx) ? 200 : 503, "text/plain", admin_body_text,
                       p->ready(p->ctx) ? "ready\n" : "not ready\n");
-    else if (admin_path_is(c, "/reload") && method == HTTP_METHOD_POST) {
-        int rc = p->reload(p->ctx, msg, sizeof(msg) - 1);
-        strncat(msg, "\n", sizeof(msg) - strlen(msg) - 1);
-        admin_respond(c, rc == 0 ? 200 : 422, "text/plain", admin_body_text, msg);
-    } else if (admin_path_is(c, "/status") || admin_path_is(c, "/metrics") ||
+    else if (admin_path_is(c, "/reload") && method == HTTP_METHOD_POST)
+        admin_reload(c);
+    else if (admin_path_is(c, "/status") || admin_path_is(c, "/metrics") ||
                admin_path_is(c, "/ready") || admin_path_is(c, "/reload"))
         admin_respond(c, 405, "text/plain", admin_body_text, "method not allowed\n");
     else
@@ -231,6 +292,23 @@ admin_write(struct admin_conn *c)
     admin_conn_close(c);
 }
 
+/* A client waiting for its reload sends nothing more that we use; reading
+ * tells when it goes away. End of input may be a half-close by a client that
+ * still reads the answer: reading stops then, and only a hang-up (both
+ * directions gone, reported whatever we watch) or an error closes. */
+static void
+admin_drain(struct admin_conn *c)
+{
+    char scratch[512];
+    ssize_t n = read(c->io.fd, scratch, sizeof(scratch));
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n < 0 || (n == 0 && c->io.events == 0) ||
+        (n == 0 && ev_io_modify(c->srv->loop, &c->io, 0) != 0))
+        admin_conn_close(c);
+}
+
 static void
 admin_conn_event(struct ev_loop *loop, struct ev_io *io, unsigned revents)
 {
@@ -240,6 +318,9 @@ admin_conn_event(struct ev_loop *loop, struct ev_io *io, unsigned revents)
     if (c->resp != NULL) {
         if (revents & EV_WRITE)
             admin_write(c);
+    } else if (c->waiting) {
+        if (revents & EV_READ)
+            admin_drain(c);
     } else if (revents & EV_READ) {
         admin_read(c);
     }
@@ -248,8 +329,21 @@ admin_conn_event(struct ev_loop *loop, struct ev_io *io, unsigned revents)
 static void
 admin_conn_timeout(struct ev_loop *loop, struct ev_timer *t)
 {
-    (void)loop;
-    admin_conn_close(t->data);
+    struct admin_conn *c = t->data;
+
+    if (!c->waiting) {
+        admin_conn_close(c);
+        return;
+    }
+    /* The load goes on; this client is told so rather than cut off. */
+    c->waiting = false;
+    c->srv->nwaiting--;
+    if (ev_timer_start(loop, &c->timer, ADMIN_TIMEOUT_MS) != 0) {
+        admin_conn_close(c);
+        return;
+    }
+    admin_respond(c, 503, "text/plain", admin_body_text,
+                  "the reload is still running; see /status\n");
 }
 
 static void

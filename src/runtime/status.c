@@ -13,11 +13,14 @@ rt_status_extra(void *ctx, FILE *out)
 
     fprintf(out,
             ",\n  \"runtime\": {\n    \"generation\": %" PRIu64 ",\n    \"ready\": %s,\n"
-            "    \"reloads\": {\"succeeded\": %" PRIu64 ", \"failed\": %" PRIu64 "},\n"
+            "    \"reloads\": {\"succeeded\": %" PRIu64 ", \"failed\": %" PRIu64
+            ", \"coalesced\": %" PRIu64 "},\n"
+            "    \"loading\": %s,\n"
             "    \"lastReloadTime\": %.3f,\n    \"gatewayWorkers\": %u,\n"
             "    \"lastError\": ",
             rt->gen ? rt->gen->number : 0, rt->ready ? "true" : "false", rt->reloads_ok,
-            rt->reloads_failed, (double)rt->last_reload_ns / 1e9, gw_proxy_workers(rt->proxy));
+            rt->reloads_failed, rt->reloader.coalesced, rt_reload_is_loading(rt) ? "true" : "false",
+            (double)rt->last_reload_ns / 1e9, gw_proxy_workers(rt->proxy));
     if (rt->last_error[0] == '\0') {
         fputs("null", out);
     } else {
@@ -109,18 +112,14 @@ rt_ready(void *ctx)
     return ((const struct runtime *)ctx)->ready;
 }
 
+/* Answered by rt_reload_finish() once the load serving it is applied or failed. */
 static int
-rt_admin_reload(void *ctx, char *msg, size_t len)
+rt_admin_reload(void *ctx, uint64_t *ticket, char *msg, size_t len)
 {
-    struct runtime *rt = ctx;
-    int rc = rt_reload(rt, "POST /reload");
-
-    if (rc == 0)
-        snprintf(msg, len, "configuration %" PRIu64 " running", rt->gen->number);
-    else
-        snprintf(msg, len, "reload failed, configuration %" PRIu64 " keeps running: %s",
-                 rt->gen->number, rt->last_error);
-    return rc;
+    (void)msg;
+    (void)len;
+    *ticket = rt_reload_request(ctx, "POST /reload");
+    return ADMIN_RELOAD_PENDING;
 }
 
 void

@@ -51,7 +51,7 @@ static void
 rt_settled(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
-    rt_reload(t->data, "manifest files changed");
+    rt_reload_request(t->data, "manifest files changed");
 }
 
 static void

@@ -367,3 +367,71 @@ def test_dynamic_asn_source_address_and_timers(mg, lab_factory, tmp_path, kind):
     assert poll(lambda: "Bad Peer AS" in sp2.log(), 30, what="a Bad Peer AS line",
                 describe=sp2.log)
     router2.assert_not_established(n2.v4, hold=2)
+
+
+# Services in a pool no BGPAdvertisement names: they cost a reload its full
+# read/check/plan time without sending BIRD a route each. A load of 300,000
+# of them (with their EndpointSlices) takes about 7 s on the 2-core test VM,
+# more than twice the 3 s hold time.
+BULK_SERVICES = 300_000
+BULK_PER_FILE = 20_000  # metalgate refuses files over 64 MiB
+
+
+def write_bulk_services(directory, n):
+    with open(os.path.join(directory, "bulk-pool.yaml"), "w") as f:
+        f.write("apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\n"
+                "metadata: {name: bulk, namespace: metallb-system}\n"
+                "spec: {addresses: [100.96.0.0/13], autoAssign: false}\n")
+    for start in range(0, n, BULK_PER_FILE):
+        parts = []
+        for i in range(start, min(n, start + BULK_PER_FILE)):
+            ns = f"bulk-{i % 100}"
+            parts.append(
+                f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\n"
+                "  annotations: {metallb.io/address-pool: bulk}\n"
+                "spec:\n  type: LoadBalancer\n  ports:\n  - port: 80\n---\n"
+                "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n"
+                f"  name: svc-{i}-1\n  namespace: {ns}\n  labels:\n"
+                f"    kubernetes.io/service-name: svc-{i}\naddressType: IPv4\n"
+                "endpoints:\n- addresses: [10.0.0.1]\n  conditions: {ready: true}\n"
+                "  nodeName: node-a\nports:\n- port: 8080\n---\n")
+        with open(os.path.join(directory, f"bulk-{start // BULK_PER_FILE:03d}.yaml"), "w") as f:
+            f.write("".join(parts))
+
+
+def bird_since(router):
+    """When BIRD's session to the node last changed state (its `show protocols`)."""
+    for line in router.birdc("show", "protocols").splitlines():
+        if line.startswith("peer1 "):
+            return line.split()[4]
+    return None
+
+
+def test_long_reload_keeps_a_short_hold_time_session(mg, lab_factory, tmp_path):
+    lab = lab_factory(1)
+    n = lab.node(1)
+    docs = [d.replace("holdTime: 9s", "holdTime: 3s") for d in manifests(n)]
+    sp = Speaker(mg, n, str(tmp_path), docs)
+    write_bulk_services(os.path.join(sp.dir, "m"), BULK_SERVICES)
+    router = start_router("bird", lab, hold_time=3, kernel=False)
+    sp.start()  # the first load is synchronous: no session before it is done
+    router.wait_established(timeout=60)
+    router.wait_prefixes(["100.64.10.0/32"], timeout=30)
+    assert poll(lambda: (sp.session() or {}).get("established"), 10, what="metalgate session")
+    since = bird_since(router)
+    assert since is not None, router.describe()
+    with open(os.path.join(sp.dir, "m", "late.yaml"), "w") as f:
+        f.write(service("late"))
+    sp.reload()  # then the file watch asks for one more load (configuration 3)
+    router.wait_prefixes(["100.64.10.0/32", "100.64.10.1/32"], timeout=60)
+    # Watched in the log, not /status: rendering 300,000 Services as JSON
+    # takes the control thread long enough to starve a 3 s hold time itself.
+    poll(lambda: "configuration 3 running" in sp.log(), 60, what="the second load applied",
+         describe=sp.log)
+    st = sp.status()
+    assert st["runtime"]["reloads"]["failed"] == 0, sp.log()
+    assert st["runtime"]["generation"] >= 2
+    assert sp.session()["establishedCount"] == 1, sp.log()
+    assert bird_since(router) == since, router.describe()
+    assert router.sessions()[n.v4].established
+    assert "Hold timer expired" not in open(os.path.join(router.dir, "bird.log")).read()

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -58,31 +59,31 @@ class Daemon:
             time.sleep(0.05)
         raise AssertionError(f"daemon not ready: {self.logs()}")
 
-    def get(self, path):
-        with urllib.request.urlopen(self.url(path), timeout=5) as r:
+    def get(self, path, timeout=5):
+        with urllib.request.urlopen(self.url(path), timeout=timeout) as r:
             return r.status, r.read().decode()
 
-    def post(self, path):
+    def post(self, path, timeout=10):
         req = urllib.request.Request(self.url(path), method="POST", data=b"")
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
-    def status(self):
-        return json.loads(self.get("/status")[1])
+    def status(self, timeout=5):
+        return json.loads(self.get("/status", timeout)[1])
 
     def logs(self):
         self.log.flush()
         self.log.seek(0)
         return self.log.read()
 
-    def stop(self, sig=signal.SIGTERM):
+    def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -133,6 +134,7 @@ def test_admin_endpoints(daemons, manifests, tmp_path):
     with pytest.raises(urllib.error.HTTPError) as e:
         dm.get("/reload")
     assert e.value.code == 405
+    assert dm.post("/reload") == (200, "configuration 2 running\n")
 
 
 def test_status_command_reads_the_daemon(mg, daemons, manifests):
@@ -159,6 +161,7 @@ def test_bad_reload_keeps_the_running_configuration(daemons, manifests):
         f.write(POOL.replace("10.30.0.0/29", "10.30.0.9-10.30.0.1"))
     code, text = dm.post("/reload")
     assert code == 422 and "start is after end" in text
+    assert text.startswith("reload failed, configuration 1 keeps running: "), text
     st = dm.status()
     assert st["runtime"]["generation"] == 1
     assert st["runtime"]["reloads"]["failed"] >= 1
@@ -228,3 +231,90 @@ def test_malformed_admin_requests_get_http_errors(daemons, manifests):
             s.sendall(raw)
             assert want in s.recv(4096)
     assert dm.get("/ready")[0] == 200
+
+
+# Enough Services that one load takes seconds here (about 3 s for 120,000
+# with their EndpointSlices on the 2-core test VM), in a pool of their own.
+BULK = 120_000
+
+
+def write_bulk(directory, n, per_file=20_000):
+    with open(os.path.join(directory, "bulk-pool.yaml"), "w") as f:
+        f.write("apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\n"
+                "metadata: {name: bulk, namespace: metallb-system}\n"
+                "spec: {addresses: [10.64.0.0/14], autoAssign: false}\n")
+    for start in range(0, n, per_file):
+        parts = []
+        for i in range(start, min(n, start + per_file)):
+            parts.append(
+                f"apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n  namespace: b{i % 50}\n"
+                "  annotations: {metallb.io/address-pool: bulk}\n"
+                "spec: {type: LoadBalancer, ports: [{port: 80}]}\n---\n"
+                "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n"
+                f"  name: s{i}-1\n  namespace: b{i % 50}\n"
+                f"  labels: {{kubernetes.io/service-name: s{i}}}\naddressType: IPv4\n"
+                "endpoints: [{addresses: [10.0.0.1], nodeName: node-a}]\n---\n")
+        with open(os.path.join(directory, f"bulk-{start // per_file:03d}.yaml"), "w") as f:
+            f.write("".join(parts))
+
+
+def runtime_status(dm):
+    # /status renders every Service: seconds for 120,000 under sanitizers.
+    return dm.status(timeout=60)["runtime"]
+
+
+def test_requests_during_a_long_load_are_coalesced(daemons, manifests):
+    d, _ = manifests({"pool.yaml": POOL, "a.yaml": service("a")})
+    write_bulk(d, BULK)
+    dm = daemons("-f", d, "--node", "node-a")
+    dm.wait_ready(timeout=60)
+    dm.proc.send_signal(signal.SIGHUP)
+    # The control thread answers while the loader thread works.
+    assert wait_for(lambda: runtime_status(dm)["loading"], timeout=20), dm.logs()
+    answers = []
+
+    def post():
+        try:
+            answers.append(dm.post("/reload", timeout=90))  # ASan builds load slowly
+        except OSError as e:
+            answers.append(e)
+    posts = [threading.Thread(target=post) for _ in range(2)]
+    for t in posts:
+        t.start()
+    # A client that goes away while it waits changes nothing.
+    with socket.create_connection(("127.0.0.1", dm.port), timeout=5) as s:
+        s.sendall(b"POST /reload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    for t in posts:
+        t.join(timeout=100)
+    # Both waited for the one load after SIGHUP's: configuration 3.
+    assert answers == [(200, "configuration 3 running\n")] * 2, (answers, dm.logs())
+    assert wait_for(lambda: not runtime_status(dm)["loading"], timeout=60), dm.logs()
+    rt = runtime_status(dm)
+    assert rt["generation"] == 3, dm.logs()
+    assert rt["reloads"] == {"succeeded": 3, "failed": 0, "coalesced": 2}, dm.logs()
+    assert dm.logs().count("during a load: already pending") == 2
+    assert dm.post("/reload", timeout=90) == (200, "configuration 4 running\n")
+
+
+def test_sigterm_during_a_load_stops_cleanly(daemons, manifests):
+    d, _ = manifests({"pool.yaml": POOL})
+    write_bulk(d, BULK)
+    dm = daemons("-f", d, "--node", "node-a")
+    dm.wait_ready(timeout=60)
+    dm.proc.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: runtime_status(dm)["loading"], timeout=20), dm.logs()
+    # At most 16 POST /reload wait for a load; the 17th is refused at once.
+    waiting = [socket.create_connection(("127.0.0.1", dm.port), timeout=5) for _ in range(16)]
+    for s in waiting:
+        s.sendall(b"POST /reload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    # The first waits for the pending load, the other 15 join it.
+    assert wait_for(lambda: runtime_status(dm)["reloads"]["coalesced"] == 15, timeout=30)
+    code, text = dm.post("/reload")
+    assert code == 503 and "too many reload requests waiting" in text
+    # The loader stops between stages: a stage runs to its end (long under sanitizers).
+    assert dm.stop(signal.SIGTERM, timeout=90) == 0, dm.logs()
+    assert "waiting for the configuration load to stop" in dm.logs()
+    assert "runtime: stopped" in dm.logs()
+    for s in waiting:  # closed unanswered: the load they waited for never ran
+        assert s.recv(100) == b""
+        s.close()
