@@ -18,6 +18,7 @@ void
 plan_state_free(struct plan_state *st)
 {
     free(st->v);
+    free(st->index);
     arena_free(&st->arena);
     memset(st, 0, sizeof(*st));
 }
@@ -28,13 +29,65 @@ plan_dup(struct plan_state *st, const char *s)
     return s ? arena_strndup(&st->arena, s, strlen(s)) : NULL;
 }
 
+static uint64_t
+plan_state_hash(const char *kind, const char *ns, const char *name)
+{
+    const char *parts[3] = {kind, ns, name};
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a over the three strings and their NULs */
+
+    for (size_t i = 0; i < 3; i++)
+        for (const char *p = parts[i];; p++) {
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+            if (*p == '\0')
+                break;
+        }
+    return h ^ (h >> 29);
+}
+
+/* Inserts v[at] after the entries already indexed (a duplicate key stays
+ * behind the first one on its probe path, so find returns the first). */
+static void
+plan_state_index_put(struct plan_state *st, size_t at)
+{
+    const struct plan_alloc *a = &st->v[at];
+    uint64_t h = plan_state_hash(a->kind, a->ns, a->name);
+    size_t i = (size_t)h & st->index_mask;
+
+    while (st->index[i].at != 0)
+        i = (i + 1) & st->index_mask;
+    st->index[i].at = (uint32_t)at + 1;
+    st->index[i].tag = (uint32_t)(h >> 32);
+}
+
+/* Makes room for one more entry in the index: keeps it at most half full. */
+static int
+plan_state_index_grow(struct plan_state *st)
+{
+    size_t slots = st->index_mask + 1;
+    struct plan_state_slot *fresh;
+
+    if (st->index != NULL && 2 * (st->n + 1) <= slots)
+        return 0;
+    if (st->n >= UINT32_MAX / 4)
+        return -1;
+    slots = st->index == NULL ? 32 : slots * 2;
+    if ((fresh = calloc(slots, sizeof(*fresh))) == NULL)
+        return -1;
+    free(st->index);
+    st->index = fresh;
+    st->index_mask = slots - 1;
+    for (size_t i = 0; i < st->n; i++)
+        plan_state_index_put(st, i);
+    return 0;
+}
+
 int
 plan_state_add(struct plan_state *st, const char *kind, const char *ns, const char *name,
                const struct ip_addr *ips, size_t nips, const char *pool)
 {
     struct plan_alloc *a;
 
-    if (nips == 0 || nips > 2)
+    if (nips == 0 || nips > 2 || plan_state_index_grow(st) != 0)
         return -1;
     if (st->n == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 16;
@@ -53,6 +106,7 @@ plan_state_add(struct plan_state *st, const char *kind, const char *ns, const ch
         return -1;
     memcpy(a->ips, ips, nips * sizeof(*ips));
     a->nips = nips;
+    plan_state_index_put(st, st->n);
     st->n++;
     return 0;
 }
@@ -60,9 +114,16 @@ plan_state_add(struct plan_state *st, const char *kind, const char *ns, const ch
 const struct plan_alloc *
 plan_state_find(const struct plan_state *st, const char *kind, const char *ns, const char *name)
 {
-    for (size_t i = 0; i < st->n; i++) {
-        const struct plan_alloc *a = &st->v[i];
-        if (strcmp(a->kind, kind) == 0 && strcmp(a->ns, ns) == 0 && strcmp(a->name, name) == 0)
+    uint64_t h;
+    size_t i;
+
+    if (st->index == NULL)
+        return NULL;
+    h = plan_state_hash(kind, ns, name);
+    for (i = (size_t)h & st->index_mask; st->index[i].at != 0; i = (i + 1) & st->index_mask) {
+        const struct plan_alloc *a = &st->v[st->index[i].at - 1];
+        if (st->index[i].tag == (uint32_t)(h >> 32) && strcmp(a->name, name) == 0 &&
+            strcmp(a->ns, ns) == 0 && strcmp(a->kind, kind) == 0)
             return a;
     }
     return NULL;

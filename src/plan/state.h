@@ -13,6 +13,7 @@
 #define METALGATE_PLAN_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "core/ipaddr.h"
@@ -26,10 +27,19 @@ struct plan_alloc {
     const char *pool;
 };
 
+/* A slot of the (kind, ns, name) index: 1 + position in v (0 = empty),
+ * and 32 bits of the key's hash so that most misses compare no string. */
+struct plan_state_slot {
+    uint32_t at;
+    uint32_t tag;
+};
+
 struct plan_state {
     struct plan_alloc *v;
     size_t n, cap;
-    struct arena arena; /* strings and the array */
+    struct plan_state_slot *index; /* open addressing, at most half full */
+    size_t index_mask;             /* slots - 1 (a power of two), 0 before any entry */
+    struct arena arena;            /* strings */
 };
 
 void plan_state_init(struct plan_state *st);
@@ -48,7 +58,9 @@ int plan_state_parse(struct plan_state *st, const char *text, size_t len, size_t
 int plan_state_add(struct plan_state *st, const char *kind, const char *ns, const char *name,
                    const struct ip_addr *ips, size_t nips, const char *pool);
 
-/* Finds the allocation of kind ns/name, or NULL. */
+/* Finds the allocation of kind ns/name (the first added when there are
+ * several), or NULL. Hashed: constant time, a state of a million entries
+ * is read and queried in linear time. */
 const struct plan_alloc *plan_state_find(const struct plan_state *st, const char *kind,
                                          const char *ns, const char *name);
 

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,44 @@ malformed_entries_are_skipped(void **state)
     plan_state_free(&st);
 }
 
+/* The hash index over many entries: every one is found with its own
+ * addresses, near misses are not, and a duplicate key finds the first. */
+static void
+index_finds_every_entry_and_no_other(void **state)
+{
+    enum { N = 5000 };
+    static const char *const kinds[] = {"Service", "Gateway"};
+    struct plan_state st;
+    struct ip_addr ip;
+    char ns[32], name[32];
+
+    (void)state;
+    plan_state_init(&st);
+    assert_null(plan_state_find(&st, "Service", "a", "b"));
+    for (uint32_t i = 0; i < N; i++) {
+        snprintf(ns, sizeof(ns), "ns-%u", i % 7);
+        snprintf(name, sizeof(name), "svc-%u", i);
+        ip = (struct ip_addr){IP_FAMILY_V4, i};
+        assert_int_equal(plan_state_add(&st, kinds[i % 2], ns, name, &ip, 1, "p"), 0);
+    }
+    ip = (struct ip_addr){IP_FAMILY_V4, 999999};
+    assert_int_equal(plan_state_add(&st, "Service", "ns-0", "svc-0", &ip, 1, "p"), 0);
+    for (uint32_t i = 0; i < N; i++) {
+        const struct plan_alloc *a;
+        snprintf(ns, sizeof(ns), "ns-%u", i % 7);
+        snprintf(name, sizeof(name), "svc-%u", i);
+        a = plan_state_find(&st, kinds[i % 2], ns, name);
+        assert_non_null(a);
+        assert_true(a->ips[0].v == i);
+        assert_null(plan_state_find(&st, kinds[(i + 1) % 2], ns, name));
+        snprintf(ns, sizeof(ns), "ns-%u", (i + 1) % 7);
+        assert_null(plan_state_find(&st, kinds[i % 2], ns, name));
+    }
+    assert_null(plan_state_find(&st, "Service", "ns-0", "svc-"));
+    assert_null(plan_state_find(&st, "Service", "ns-0svc-0", ""));
+    plan_state_free(&st);
+}
+
 int
 main(void)
 {
@@ -99,6 +138,7 @@ main(void)
         cmocka_unit_test(state_roundtrip_is_sorted_and_stable),
         cmocka_unit_test(corrupt_state_is_reported_not_fatal),
         cmocka_unit_test(malformed_entries_are_skipped),
+        cmocka_unit_test(index_finds_every_entry_and_no_other),
     };
 
     return cmocka_run_group_tests_name("plan_state", tests, NULL, NULL);
