@@ -20,6 +20,17 @@ mem_array(struct ipam_state *st, size_t n, size_t size)
     return arena_alloc(&st->mem, n * size);
 }
 
+/* As mem_array, not zeroed: for storage whose slots are written when taken
+ * (records, run nodes). Sized for the worst case, most of it is never
+ * touched, so it is never faulted in either. */
+static void *
+mem_array_uninit(struct ipam_state *st, size_t n, size_t size)
+{
+    if (n != 0 && size > SIZE_MAX / n)
+        return NULL;
+    return arena_alloc_uninit(&st->mem, n * size);
+}
+
 static int
 cmp_entry(const void *a, const void *b, void *ctx)
 {
@@ -257,11 +268,11 @@ setup_storage(struct ipam_state *st)
     st->runs.free_head = IPAM_NONE;
     st->runs.seed = 0x9e3779b9u;
     st->free_recs = IPAM_NONE;
-    st->recs = mem_array(st, st->cap_recs, sizeof(*st->recs));
+    st->recs = mem_array_uninit(st, st->cap_recs, sizeof(*st->recs));
     st->rec_hash = mem_array(st, (size_t)st->rec_mask + 1, sizeof(uint32_t));
     st->groups = mem_array(st, st->cap_groups, sizeof(*st->groups));
     st->group_hash = mem_array(st, (size_t)st->group_mask + 1, sizeof(uint32_t));
-    st->runs.node = mem_array(st, st->runs.cap, sizeof(*st->runs.node));
+    st->runs.node = mem_array_uninit(st, st->runs.cap, sizeof(*st->runs.node));
     if (!st->recs || !st->rec_hash || !st->groups || !st->group_hash || !st->runs.node)
         return -1;
     memset(st->rec_hash, 0xff, ((size_t)st->rec_mask + 1) * sizeof(uint32_t));
