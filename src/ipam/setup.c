@@ -76,6 +76,27 @@ cmp_request(const void *a, const void *b, void *ctx)
     return c != 0 ? c : (x->kind > y->kind) - (x->kind < y->kind);
 }
 
+/* A request's place in the order, inline (24 bytes: sorted directly). */
+struct ipam_order_key {
+    int64_t created;
+    uint32_t rank, kind, at;
+};
+
+static int
+cmp_order_key(const void *a, const void *b, void *ctx)
+{
+    const struct ipam_order_key *x = a, *y = b;
+
+    (void)ctx;
+    if (x->created != y->created)
+        return x->created < y->created ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
 static bool
 range_ok(const struct ipam_range *r)
 {
@@ -204,10 +225,21 @@ ports_ok(const struct ipam_request *q)
     return true;
 }
 
+static bool
+ipam_same_name(const struct ipam_state *st, const struct ipam_request *a,
+               const struct ipam_request *b)
+{
+    if (st->name_ranked)
+        return a->name_rank == b->name_rank;
+    return strcmp(ipam_str(a->ns), ipam_str(b->ns)) == 0 &&
+           strcmp(ipam_str(a->name), ipam_str(b->name)) == 0;
+}
+
 static int
-setup_requests(struct ipam_state *st, const char **err)
+fill_requests(struct ipam_state *st, const char **err)
 {
     const struct ipam_input *in = st->in;
+    bool ranked = true;
 
     for (uint32_t r = 0; r < in->n_requests; r++) {
         const struct ipam_request *q = &in->requests[r];
@@ -226,13 +258,55 @@ setup_requests(struct ipam_state *st, const char **err)
         rt->key = ipam_str(q->sharing_key);
         rt->backend = ipam_str(q->backend_key);
         st->order[r] = r;
+        ranked = ranked && q->name_rank != 0;
     }
-    sort_big_r(st->order, in->n_requests, sizeof(uint32_t), cmp_request, st);
+    st->name_ranked = ranked;
+    return 0;
+}
+
+/* The processing order from the caller's name ranks: the same order as
+ * cmp_request's, sorted on inline keys instead of through the requests. */
+static int
+order_ranked(struct ipam_state *st)
+{
+    const struct ipam_input *in = st->in;
+    struct ipam_order_key *keys = mem_array_uninit(st, in->n_requests + 1, sizeof(*keys));
+
+    if (keys == NULL)
+        return -1;
+    for (uint32_t r = 0; r < in->n_requests; r++) {
+        keys[r].created = in->requests[r].created;
+        keys[r].rank = in->requests[r].name_rank;
+        keys[r].kind = (uint32_t)in->requests[r].kind;
+        keys[r].at = r;
+    }
+    sort_big_r(keys, in->n_requests, sizeof(*keys), cmp_order_key, NULL);
+    for (uint32_t i = 0; i < in->n_requests; i++)
+        st->order[i] = keys[i].at;
+    return 0;
+}
+
+/* Requests by (created, ns, name, kind). */
+static int
+order_requests(struct ipam_state *st)
+{
+    if (st->name_ranked)
+        return order_ranked(st);
+    sort_big_r(st->order, st->in->n_requests, sizeof(uint32_t), cmp_request, st);
+    return 0;
+}
+
+static int
+setup_requests(struct ipam_state *st, const char **err)
+{
+    const struct ipam_input *in = st->in;
+
+    if (fill_requests(st, err) != 0 || order_requests(st) != 0)
+        return -1;
     for (uint32_t i = 1; i < in->n_requests; i++) {
         const struct ipam_request *a = &in->requests[st->order[i - 1]];
         const struct ipam_request *b = &in->requests[st->order[i]];
-        if (a->kind == b->kind && strcmp(ipam_str(a->ns), ipam_str(b->ns)) == 0 &&
-            strcmp(ipam_str(a->name), ipam_str(b->name)) == 0) {
+        if (a->kind == b->kind && ipam_same_name(st, a, b)) {
             *err = arena_printf(st->out, "duplicate request %s %s/%s", kind_names[b->kind],
                                 ipam_str(b->ns), ipam_str(b->name));
             return -1;

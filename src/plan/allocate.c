@@ -313,28 +313,67 @@ plan_collect_requests(struct plan_ctx *c)
 
 /* ---- results ----------------------------------------------------------- */
 
-static int
-plan_service_cmp(const void *a, const void *b)
+/* Ranks the requests by (ns, name) once: IPAM's order and the services
+ * section both sort by it. */
+static void
+plan_rank_requests(struct plan_ctx *c)
 {
-    const struct plan_service *x = a, *y = b;
-    int r = strcmp(x->ns, y->ns);
+    const char **ns = plan_scratch(c, (c->nreqs + 1) * sizeof(*ns));
+    const char **names = plan_scratch(c, (c->nreqs + 1) * sizeof(*names));
 
-    if (r == 0)
-        r = strcmp(x->name, y->name);
-    if (r == 0)
-        r = strcmp(x->kind, y->kind);
-    return r;
+    c->name_rank = plan_scratch(c, (c->nreqs + 1) * sizeof(*c->name_rank));
+    for (size_t i = 0; i < c->nreqs; i++) {
+        ns[i] = c->reqs[i].ns ? c->reqs[i].ns : "";
+        names[i] = c->reqs[i].name ? c->reqs[i].name : "";
+    }
+    if (plan_rank_names(&c->scratch, ns, names, c->nreqs, c->name_rank) != 0) {
+        fprintf(stderr, "metalgate: out of memory while planning\n");
+        abort();
+    }
+    for (size_t i = 0; i < c->nreqs; i++)
+        c->reqs[i].name_rank = c->name_rank[i] + 1;
+}
+
+static int
+plan_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/*
+ * Request indices in the order of the services section: (ns, name, kind),
+ * i.e. name rank, then "Gateway" before "Service". Keys are unique (IPAM
+ * refused duplicates), so the order is total.
+ */
+static size_t *
+plan_services_order(struct plan_ctx *c)
+{
+    uint64_t *keys = plan_scratch(c, (c->nreqs + 1) * sizeof(*keys));
+    size_t *order = plan_scratch(c, (c->nreqs + 1) * sizeof(*order));
+
+    for (size_t i = 0; i < c->nreqs; i++) {
+        uint64_t service = strcmp(c->subjects[i].obj->kind->name, "Gateway") > 0;
+        keys[i] = (uint64_t)c->name_rank[i] << 33 | service << 32 | i;
+    }
+    sort_big(keys, c->nreqs, sizeof(*keys), plan_u64_cmp);
+    for (size_t k = 0; k < c->nreqs; k++)
+        order[k] = (size_t)(keys[k] & UINT32_MAX);
+    return order;
 }
 
 static void
 plan_fill_services(struct plan_ctx *c)
 {
     struct plan *p = c->p;
+    const size_t *order = plan_services_order(c);
 
     p->services = plan_bulk_alloc(c, (c->nreqs + 1) * sizeof(*p->services));
-    for (size_t i = 0; i < c->nreqs; i++) {
+    for (size_t k = 0; k < c->nreqs; k++) {
+        size_t i = order[k];
         const struct ipam_result *r = &c->out.results[i];
-        struct plan_service *s = &p->services[i];
+        struct plan_service *s = &p->services[k];
 
         /* Copied: the plan outlives the loaded objects (runtime frees them). */
         s->kind = c->subjects[i].obj->kind->name;
@@ -349,7 +388,6 @@ plan_fill_services(struct plan_ctx *c)
         s->reason = r->reason ? plan_bulk_strdup(c, r->reason) : r->note ? plan_bulk_strdup(c, r->note) : NULL;
     }
     p->nservices = c->nreqs;
-    sort_big(p->services, p->nservices, sizeof(*p->services), plan_service_cmp);
 }
 
 static int
@@ -383,6 +421,7 @@ plan_allocate(struct plan_ctx *c)
 
     plan_collect_pools(c);
     plan_collect_requests(c);
+    plan_rank_requests(c);
     memset(&in, 0, sizeof(in));
     in.pools = c->pools;
     in.n_pools = c->npools;
