@@ -369,6 +369,7 @@ plan_fill_services(struct plan_ctx *c)
     struct plan *p = c->p;
     const size_t *order = plan_services_order(c);
 
+    c->by_name = order;
     p->services = plan_bulk_alloc(c, (c->nreqs + 1) * sizeof(*p->services));
     for (size_t k = 0; k < c->nreqs; k++) {
         size_t i = order[k];

@@ -36,6 +36,7 @@ struct plan_ctx {
     struct ipam_request *reqs;
     size_t nreqs;
     uint32_t *name_rank; /* per request: rank in (ns, name) order (plan_rank_names) */
+    const size_t *by_name; /* request indices in the services section's order */
     struct ipam_output out;     /* in scratch */
     struct arena scratch;       /* working memory, freed when plan_build returns */
     const char *error; /* why plan_build failed */
