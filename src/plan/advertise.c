@@ -53,6 +53,7 @@ struct plan_ad_ctx {
     const struct mf_object **slices; /* usable EndpointSlices, in set order */
     uint32_t *slice_first;           /* per request: 1 + its first slice, 0 = none */
     uint32_t *slice_next;            /* per slice: 1 + the next of its Service, 0 = none */
+    size_t *raw_at; /* per request: where its raw entries go */
     struct plan_raw_ad *raw;
     struct plan_raw_key *keys;
     size_t nraw;
@@ -70,7 +71,6 @@ struct plan_ad_worker {
     struct arena scratch; /* joins the plan's scratch */
     struct arena bulk;    /* joins the plan's bulk arena */
     size_t from, to;
-    size_t raw_at;                  /* raw generation: where the first entry goes */
     struct plan_advertisement *out; /* merging: where the first advertisement goes */
     size_t nout;
 };
@@ -415,18 +415,6 @@ plan_raw_count(const struct plan_ad_ctx *a, size_t i)
     return n;
 }
 
-static const char *
-plan_who(struct arena *bulk, const struct mf_object *o)
-{
-    size_t nl = strlen(o->ns), ml = strlen(o->name);
-    char *who = plan_worker_alloc(bulk, nl + ml + 2);
-
-    memcpy(who, o->ns, nl);
-    who[nl] = '/';
-    memcpy(who + nl + 1, o->name, ml + 1);
-    return who;
-}
-
 static size_t
 plan_raw_for_subject(struct plan_ad_worker *w, size_t i, size_t at)
 {
@@ -439,7 +427,7 @@ plan_raw_for_subject(struct plan_ad_worker *w, size_t i, size_t at)
 
     if (pool == NULL)
         return at;
-    who = plan_who(&w->bulk, subj->obj);
+    who = c->who[i];
     for (size_t d = 0; d < a->nads; d++) {
         const struct mf_bgpadv_spec *s =
             ((const struct mf_bgpadvertisement *)a->ads[d]->body)->spec;
@@ -479,10 +467,9 @@ static void *
 plan_raw_worker(void *arg)
 {
     struct plan_ad_worker *w = arg;
-    size_t at = w->raw_at;
 
-    for (size_t k = w->from; k < w->to; k++)
-        at = plan_raw_for_subject(w, w->a->c->by_name[k], at);
+    for (size_t i = w->from; i < w->to; i++)
+        plan_raw_for_subject(w, i, w->a->raw_at[i]);
     return NULL;
 }
 
@@ -731,20 +718,27 @@ plan_workers_run(struct plan_ad_ctx *a, struct plan_ad_worker w[2], void *(*fn)(
     }
 }
 
-/* The raw entries of every subject, in the services order, each half of
- * the subjects writing its own part of the array. */
+/*
+ * The raw entries of every subject, placed in the services order: each
+ * subject's entries start where the counts of the subjects before it in
+ * that order end. The subjects are visited in request order (the order
+ * their objects lie in memory), each half on its own.
+ */
 static void
 plan_make_raw(struct plan_ad_ctx *a)
 {
     struct plan_ctx *c = a->c;
     struct plan_ad_worker w[2];
-    size_t half = c->nreqs / 2, first = 0, total;
+    size_t total = 0;
 
-    for (size_t k = 0; k < half; k++)
-        first += plan_raw_count(a, c->by_name[k]);
-    total = first;
-    for (size_t k = half; k < c->nreqs; k++)
-        total += plan_raw_count(a, c->by_name[k]);
+    a->raw_at = plan_scratch(c, (c->nreqs + 1) * sizeof(*a->raw_at));
+    for (size_t i = 0; i < c->nreqs; i++)
+        a->raw_at[i] = plan_raw_count(a, i);
+    for (size_t k = 0; k < c->nreqs; k++) {
+        size_t n = a->raw_at[c->by_name[k]];
+        a->raw_at[c->by_name[k]] = total;
+        total += n;
+    }
     a->raw = arena_alloc_uninit(&c->scratch, (total + 1) * sizeof(*a->raw));
     a->keys = arena_alloc_uninit(&c->scratch, (total + 1) * sizeof(*a->keys));
     if (a->raw == NULL || a->keys == NULL)
@@ -752,11 +746,9 @@ plan_make_raw(struct plan_ad_ctx *a)
     a->nraw = total;
     plan_workers_init(a, w);
     w[0].from = 0;
-    w[0].to = half;
-    w[0].raw_at = 0;
-    w[1].from = half;
+    w[0].to = c->nreqs / 2;
+    w[1].from = c->nreqs / 2;
     w[1].to = c->nreqs;
-    w[1].raw_at = first;
     plan_workers_run(a, w, plan_raw_worker);
 }
 

@@ -37,6 +37,7 @@ struct plan_ctx {
     size_t nreqs;
     uint32_t *name_rank; /* per request: rank in (ns, name) order (plan_rank_names) */
     const size_t *by_name; /* request indices in the services section's order */
+    const char **who;      /* per request: "ns/name" in the plan's bulk arena */
     struct ipam_output out;     /* in scratch */
     struct arena scratch;       /* working memory, freed when plan_build returns */
     const char *error; /* why plan_build failed */
