@@ -141,19 +141,24 @@ run_phases(struct ipam_state *st)
 {
     size_t n = st->in->n_requests;
 
+    /* Only objects that held addresses can keep, extend or be released:
+     * the first passes skip the others on a byte (held), not on their
+     * request and state, which lie all over memory at a million objects.
+     * Requested-IP validity was settled by ipam_setup. */
     for (size_t i = 0; i < n; i++)
-        st->reqs[st->order[i]].invalid = ipam_requested_invalid(st, st->order[i]);
-    for (size_t i = 0; i < n; i++)
-        keep_one(st, st->order[i]);
+        if (st->held[st->order[i]])
+            keep_one(st, st->order[i]);
     for (size_t i = 0; i < n; i++) {
         uint32_t r = st->order[i];
-        if (st->reqs[r].n == 1 && st->in->requests[r].policy == IPAM_PREFER_DUAL &&
-            st->reqs[r].invalid == NULL)
+        if (st->held[r] && st->reqs[r].n == 1 &&
+            st->in->requests[r].policy == IPAM_PREFER_DUAL && st->reqs[r].invalid == NULL)
             ipam_alloc_additional(st, r);
     }
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < n; i++) {
             uint32_t r = st->order[i];
+            if (pass == 0 && !st->held[r])
+                continue;
             if (st->reqs[r].n == 0 && st->reqs[r].released == (pass == 0))
                 alloc_one(st, r);
         }

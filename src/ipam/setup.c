@@ -257,6 +257,8 @@ fill_requests(struct ipam_state *st, const char **err)
         rt->pool = IPAM_NONE;
         rt->key = ipam_str(q->sharing_key);
         rt->backend = ipam_str(q->backend_key);
+        rt->invalid = ipam_requested_invalid(st, r);
+        st->held[r] = q->n_prev_ips > 0;
         st->order[r] = r;
         ranked = ranked && q->name_rank != 0;
     }
@@ -380,8 +382,9 @@ ipam_setup(struct ipam_state *st, const char **err)
     st->stamp = mem_array(st, in->n_pools + 1, sizeof(uint32_t));
     st->reqs = mem_array(st, in->n_requests + 1, sizeof(*st->reqs));
     st->order = mem_array(st, in->n_requests + 1, sizeof(uint32_t));
+    st->held = mem_array(st, in->n_requests + 1, sizeof(bool));
     if (!st->entries || !st->by_addr || !st->pools || !st->by_name || !st->fallback ||
-        !st->selpools || !st->scratch || !st->stamp || !st->reqs || !st->order)
+        !st->selpools || !st->scratch || !st->stamp || !st->reqs || !st->order || !st->held)
         return -1;
     if (setup_entries(st, err) || setup_index(st, err) || setup_pools(st, err) ||
         setup_requests(st, err))

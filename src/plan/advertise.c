@@ -51,6 +51,10 @@ struct plan_ad_ctx {
     const struct mf_community_alias **aliases; /* of usable Community objects */
     size_t naliases;
     const struct mf_object **slices; /* usable EndpointSlices, in set order */
+    size_t nslices;
+    struct plan_subject_slot *subject_slots; /* Services by (ns, name) */
+    size_t subject_mask;
+    uint64_t *subject_hash; /* per request */
     uint32_t *slice_first;           /* per request: 1 + its first slice, 0 = none */
     uint32_t *slice_next;            /* per slice: 1 + the next of its Service, 0 = none */
     size_t *raw_at; /* per request: where its raw entries go */
@@ -116,59 +120,110 @@ struct plan_subject_slot {
     uint32_t at;
 };
 
+static void plan_workers_init(struct plan_ad_ctx *a, struct plan_ad_worker w[2]);
+static void plan_workers_run(struct plan_ad_ctx *a, struct plan_ad_worker w[2],
+                             void *(*fn)(void *));
+
+/* Splits [0, n) in two halves for fn and runs them (plan_workers_run). */
+static void
+plan_halves(struct plan_ad_ctx *a, size_t n, void *(*fn)(void *))
+{
+    struct plan_ad_worker w[2];
+
+    plan_workers_init(a, w);
+    w[0].to = w[1].from = n / 2;
+    w[1].to = n;
+    plan_workers_run(a, w, fn);
+}
+
+/* The (ns, name) hash of every Service subject (reading the names is the
+ * slow part: they are spread over the loaded objects). */
+static void *
+plan_hash_subjects(void *arg)
+{
+    struct plan_ad_worker *w = arg;
+    const struct plan_ctx *c = w->a->c;
+
+    for (size_t i = w->from; i < w->to; i++)
+        if (!c->subjects[i].is_gateway)
+            w->a->subject_hash[i] = plan_name_hash(c->subjects[i].obj->ns, c->subjects[i].obj->name);
+    return NULL;
+}
+
+/* The request of each EndpointSlice's Service, or none (slice_next holds it for now). */
+static void *
+plan_find_slice_services(void *arg)
+{
+    struct plan_ad_worker *w = arg;
+    const struct plan_ad_ctx *a = w->a;
+    const struct plan_ctx *c = a->c;
+
+    for (size_t k = w->from; k < w->to; k++) {
+        const struct mf_object *o = a->slices[k];
+        const char *service = ((const struct mf_endpointslice *)o->body)->service_name.v;
+        uint64_t h = plan_name_hash(o->ns, service);
+        a->slice_next[k] = 0;
+        for (size_t at = (size_t)h & a->subject_mask; a->subject_slots[at].at != 0;
+             at = (at + 1) & a->subject_mask) {
+            const struct mf_object *svc = c->subjects[a->subject_slots[at].at - 1].obj;
+            if (a->subject_slots[at].hash == h && strcmp(svc->name, service) == 0 &&
+                strcmp(svc->ns, o->ns) == 0) {
+                a->slice_next[k] = a->subject_slots[at].at;
+                break;
+            }
+        }
+    }
+    return NULL;
+}
+
 /*
  * Links every EndpointSlice to its Service's request (label
  * kubernetes.io/service-name, same namespace) through a hash of the
  * Services: linear, where sorting the slices by name and searching them
- * missed the cache at every step. Only whether a slice exists and serves
- * matters, not the order of a Service's slices.
+ * missed the cache at every step. The hashing and the lookups run in two
+ * halves; the links are made in one pass after them. Only whether a slice
+ * exists and serves matters, not the order of a Service's slices.
  */
 static void
 plan_link_slices(struct plan_ad_ctx *a)
 {
     struct plan_ctx *c = a->c;
     const struct mf_set *set = c->in->set;
-    struct plan_subject_slot *slots;
     const struct mf_object *o;
-    size_t nslots = 16, cur = 0, n = 0;
+    size_t nslots = 16, cur = 0;
 
     while (nslots < 2 * c->nreqs + 2)
         nslots *= 2;
-    slots = plan_scratch(c, nslots * sizeof(*slots));
+    a->subject_slots = plan_scratch(c, nslots * sizeof(*a->subject_slots));
+    a->subject_mask = nslots - 1;
+    a->subject_hash = arena_alloc_uninit(&c->scratch, (c->nreqs + 1) * sizeof(*a->subject_hash));
+    if (a->subject_hash == NULL)
+        plan_ad_oom();
+    plan_halves(a, c->nreqs, plan_hash_subjects);
     for (size_t i = 0; i < c->nreqs; i++) {
-        const struct mf_object *svc = c->subjects[i].obj;
-        uint64_t h;
-        size_t at;
+        size_t at = (size_t)a->subject_hash[i] & a->subject_mask;
         if (c->subjects[i].is_gateway)
             continue;
-        h = plan_name_hash(svc->ns, svc->name);
-        for (at = (size_t)h & (nslots - 1); slots[at].at != 0; at = (at + 1) & (nslots - 1))
-            ;
-        slots[at].hash = h;
-        slots[at].at = (uint32_t)i + 1;
+        while (a->subject_slots[at].at != 0)
+            at = (at + 1) & a->subject_mask;
+        a->subject_slots[at].hash = a->subject_hash[i];
+        a->subject_slots[at].at = (uint32_t)i + 1;
     }
     a->slices =
         plan_scratch(c, (mf_set_count(set, MF_KIND_ENDPOINTSLICE) + 1) * sizeof(*a->slices));
     a->slice_next =
         plan_scratch(c, (mf_set_count(set, MF_KIND_ENDPOINTSLICE) + 1) * sizeof(*a->slice_next));
     a->slice_first = plan_scratch(c, (c->nreqs + 1) * sizeof(*a->slice_first));
-    while ((o = mf_set_next(set, MF_KIND_ENDPOINTSLICE, &cur)) != NULL) {
-        const char *service = ((const struct mf_endpointslice *)o->body)->service_name.v;
-        uint64_t h;
-        if (o->errors != 0 || service == NULL)
+    while ((o = mf_set_next(set, MF_KIND_ENDPOINTSLICE, &cur)) != NULL)
+        if (o->errors == 0 && ((const struct mf_endpointslice *)o->body)->service_name.v != NULL)
+            a->slices[a->nslices++] = o;
+    plan_halves(a, a->nslices, plan_find_slice_services);
+    for (size_t k = 0; k < a->nslices; k++) {
+        uint32_t subject = a->slice_next[k];
+        if (subject == 0)
             continue;
-        h = plan_name_hash(o->ns, service);
-        for (size_t at = (size_t)h & (nslots - 1); slots[at].at != 0;
-             at = (at + 1) & (nslots - 1)) {
-            const struct mf_object *svc = c->subjects[slots[at].at - 1].obj;
-            if (slots[at].hash == h && strcmp(svc->name, service) == 0 &&
-                strcmp(svc->ns, o->ns) == 0) {
-                a->slices[n] = o;
-                a->slice_next[n] = a->slice_first[slots[at].at - 1];
-                a->slice_first[slots[at].at - 1] = (uint32_t)++n;
-                break;
-            }
-        }
+        a->slice_next[k] = a->slice_first[subject - 1];
+        a->slice_first[subject - 1] = (uint32_t)k + 1;
     }
 }
 
