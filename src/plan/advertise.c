@@ -819,7 +819,11 @@ plan_merge_groups(struct plan_ad_ctx *a)
     while (mid > 0 && mid < a->nraw &&
            plan_same_group(&a->raw[a->keys[mid - 1].at], &a->raw[a->keys[mid].at]))
         mid++;
-    p->advertisements = plan_bulk_alloc(a->c, (a->nraw + 1) * sizeof(*p->advertisements));
+    /* Not zeroed here: each half clears the entries it writes, so that the
+     * pages are first touched (faulted in) on both threads. */
+    p->advertisements = arena_alloc_uninit(&p->bulk, (a->nraw + 1) * sizeof(*p->advertisements));
+    if (p->advertisements == NULL)
+        plan_ad_oom();
     plan_workers_init(a, w);
     w[0].from = 0;
     w[0].to = mid;
