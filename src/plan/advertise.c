@@ -55,9 +55,9 @@ struct plan_ad_ctx {
     struct plan_subject_slot *subject_slots; /* Services by (ns, name) */
     size_t subject_mask;
     uint64_t *subject_hash; /* per request */
-    uint32_t *slice_first;           /* per request: 1 + its first slice, 0 = none */
-    uint32_t *slice_next;            /* per slice: 1 + the next of its Service, 0 = none */
-    size_t *raw_at; /* per request: where its raw entries go */
+    uint32_t *slice_first;  /* per request: 1 + its first slice, 0 = none */
+    uint32_t *slice_next;   /* per slice: 1 + the next of its Service, 0 = none */
+    size_t *raw_at;         /* per request: where its raw entries go */
     struct plan_raw_ad *raw;
     struct plan_raw_key *keys;
     size_t nraw;
@@ -146,7 +146,8 @@ plan_hash_subjects(void *arg)
 
     for (size_t i = w->from; i < w->to; i++)
         if (!c->subjects[i].is_gateway)
-            w->a->subject_hash[i] = plan_name_hash(c->subjects[i].obj->ns, c->subjects[i].obj->name);
+            w->a->subject_hash[i] =
+                plan_name_hash(c->subjects[i].obj->ns, c->subjects[i].obj->name);
     return NULL;
 }
 

@@ -27,8 +27,14 @@ rnd(uint32_t *s)
     return *s;
 }
 
-static const char *const stems[] = {"", "a", "svc-", "abcdefghijklmnop", "abcdefghijklmnopq",
-                                    "abcdefghijklmno", "\xc3\xa9t\xc3\xa9", "z"};
+static const char *const stems[] = {"",
+                                    "a",
+                                    "svc-",
+                                    "abcdefghijklmnop",
+                                    "abcdefghijklmnopq",
+                                    "abcdefghijklmno",
+                                    "\xc3\xa9t\xc3\xa9",
+                                    "z"};
 
 static void
 random_string(char *out, size_t cap, uint32_t *s, unsigned spread)
