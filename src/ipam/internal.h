@@ -151,6 +151,8 @@ struct ipam_state {
 
     struct ipam_req_rt *reqs;
     uint32_t *order; /* requests by (created, ns, name, kind) */
+    bool name_ranked; /* every request has a name_rank */
+    bool *held;       /* per request: it has prev_ips */
 };
 
 static inline const char *

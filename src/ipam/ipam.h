@@ -118,6 +118,14 @@ struct ipam_request {
     /* The addresses held before (persisted state), in their order; 0 = none. */
     const struct ip_addr *prev_ips;
     size_t n_prev_ips;
+    /*
+     * Optional: 1 + the request's rank in (namespace, name) order (strcmp on
+     * each, equal pairs sharing a rank); 0 = not given. When every request
+     * has one, ipam orders by it instead of comparing the strings: a caller
+     * that has sorted by name already spares ipam the string comparisons.
+     * The order is the same either way.
+     */
+    uint32_t name_rank;
 };
 
 enum ipam_status {

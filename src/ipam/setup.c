@@ -20,6 +20,17 @@ mem_array(struct ipam_state *st, size_t n, size_t size)
     return arena_alloc(&st->mem, n * size);
 }
 
+/* As mem_array, not zeroed: for storage whose slots are written when taken
+ * (records, run nodes). Sized for the worst case, most of it is never
+ * touched, so it is never faulted in either. */
+static void *
+mem_array_uninit(struct ipam_state *st, size_t n, size_t size)
+{
+    if (n != 0 && size > SIZE_MAX / n)
+        return NULL;
+    return arena_alloc_uninit(&st->mem, n * size);
+}
+
 static int
 cmp_entry(const void *a, const void *b, void *ctx)
 {
@@ -63,6 +74,27 @@ cmp_request(const void *a, const void *b, void *ctx)
     if (c == 0)
         c = strcmp(ipam_str(x->name), ipam_str(y->name));
     return c != 0 ? c : (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+/* A request's place in the order, inline (24 bytes: sorted directly). */
+struct ipam_order_key {
+    int64_t created;
+    uint32_t rank, kind, at;
+};
+
+static int
+cmp_order_key(const void *a, const void *b, void *ctx)
+{
+    const struct ipam_order_key *x = a, *y = b;
+
+    (void)ctx;
+    if (x->created != y->created)
+        return x->created < y->created ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return (x->at > y->at) - (x->at < y->at);
 }
 
 static bool
@@ -193,10 +225,21 @@ ports_ok(const struct ipam_request *q)
     return true;
 }
 
+static bool
+ipam_same_name(const struct ipam_state *st, const struct ipam_request *a,
+               const struct ipam_request *b)
+{
+    if (st->name_ranked)
+        return a->name_rank == b->name_rank;
+    return strcmp(ipam_str(a->ns), ipam_str(b->ns)) == 0 &&
+           strcmp(ipam_str(a->name), ipam_str(b->name)) == 0;
+}
+
 static int
-setup_requests(struct ipam_state *st, const char **err)
+fill_requests(struct ipam_state *st, const char **err)
 {
     const struct ipam_input *in = st->in;
+    bool ranked = true;
 
     for (uint32_t r = 0; r < in->n_requests; r++) {
         const struct ipam_request *q = &in->requests[r];
@@ -214,14 +257,58 @@ setup_requests(struct ipam_state *st, const char **err)
         rt->pool = IPAM_NONE;
         rt->key = ipam_str(q->sharing_key);
         rt->backend = ipam_str(q->backend_key);
+        rt->invalid = ipam_requested_invalid(st, r);
+        st->held[r] = q->n_prev_ips > 0;
         st->order[r] = r;
+        ranked = ranked && q->name_rank != 0;
     }
-    sort_big_r(st->order, in->n_requests, sizeof(uint32_t), cmp_request, st);
+    st->name_ranked = ranked;
+    return 0;
+}
+
+/* The processing order from the caller's name ranks: the same order as
+ * cmp_request's, sorted on inline keys instead of through the requests. */
+static int
+order_ranked(struct ipam_state *st)
+{
+    const struct ipam_input *in = st->in;
+    struct ipam_order_key *keys = mem_array_uninit(st, in->n_requests + 1, sizeof(*keys));
+
+    if (keys == NULL)
+        return -1;
+    for (uint32_t r = 0; r < in->n_requests; r++) {
+        keys[r].created = in->requests[r].created;
+        keys[r].rank = in->requests[r].name_rank;
+        keys[r].kind = (uint32_t)in->requests[r].kind;
+        keys[r].at = r;
+    }
+    sort_big_r(keys, in->n_requests, sizeof(*keys), cmp_order_key, NULL);
+    for (uint32_t i = 0; i < in->n_requests; i++)
+        st->order[i] = keys[i].at;
+    return 0;
+}
+
+/* Requests by (created, ns, name, kind). */
+static int
+order_requests(struct ipam_state *st)
+{
+    if (st->name_ranked)
+        return order_ranked(st);
+    sort_big_r(st->order, st->in->n_requests, sizeof(uint32_t), cmp_request, st);
+    return 0;
+}
+
+static int
+setup_requests(struct ipam_state *st, const char **err)
+{
+    const struct ipam_input *in = st->in;
+
+    if (fill_requests(st, err) != 0 || order_requests(st) != 0)
+        return -1;
     for (uint32_t i = 1; i < in->n_requests; i++) {
         const struct ipam_request *a = &in->requests[st->order[i - 1]];
         const struct ipam_request *b = &in->requests[st->order[i]];
-        if (a->kind == b->kind && strcmp(ipam_str(a->ns), ipam_str(b->ns)) == 0 &&
-            strcmp(ipam_str(a->name), ipam_str(b->name)) == 0) {
+        if (a->kind == b->kind && ipam_same_name(st, a, b)) {
             *err = arena_printf(st->out, "duplicate request %s %s/%s", kind_names[b->kind],
                                 ipam_str(b->ns), ipam_str(b->name));
             return -1;
@@ -257,11 +344,11 @@ setup_storage(struct ipam_state *st)
     st->runs.free_head = IPAM_NONE;
     st->runs.seed = 0x9e3779b9u;
     st->free_recs = IPAM_NONE;
-    st->recs = mem_array(st, st->cap_recs, sizeof(*st->recs));
+    st->recs = mem_array_uninit(st, st->cap_recs, sizeof(*st->recs));
     st->rec_hash = mem_array(st, (size_t)st->rec_mask + 1, sizeof(uint32_t));
     st->groups = mem_array(st, st->cap_groups, sizeof(*st->groups));
     st->group_hash = mem_array(st, (size_t)st->group_mask + 1, sizeof(uint32_t));
-    st->runs.node = mem_array(st, st->runs.cap, sizeof(*st->runs.node));
+    st->runs.node = mem_array_uninit(st, st->runs.cap, sizeof(*st->runs.node));
     if (!st->recs || !st->rec_hash || !st->groups || !st->group_hash || !st->runs.node)
         return -1;
     memset(st->rec_hash, 0xff, ((size_t)st->rec_mask + 1) * sizeof(uint32_t));
@@ -295,8 +382,9 @@ ipam_setup(struct ipam_state *st, const char **err)
     st->stamp = mem_array(st, in->n_pools + 1, sizeof(uint32_t));
     st->reqs = mem_array(st, in->n_requests + 1, sizeof(*st->reqs));
     st->order = mem_array(st, in->n_requests + 1, sizeof(uint32_t));
+    st->held = mem_array(st, in->n_requests + 1, sizeof(bool));
     if (!st->entries || !st->by_addr || !st->pools || !st->by_name || !st->fallback ||
-        !st->selpools || !st->scratch || !st->stamp || !st->reqs || !st->order)
+        !st->selpools || !st->scratch || !st->stamp || !st->reqs || !st->order || !st->held)
         return -1;
     if (setup_entries(st, err) || setup_index(st, err) || setup_pools(st, err) ||
         setup_requests(st, err))

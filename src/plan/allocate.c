@@ -313,43 +313,117 @@ plan_collect_requests(struct plan_ctx *c)
 
 /* ---- results ----------------------------------------------------------- */
 
-static int
-plan_service_cmp(const void *a, const void *b)
+/* Ranks the requests by (ns, name) once: IPAM's order and the services
+ * section both sort by it. */
+static void
+plan_rank_requests(struct plan_ctx *c)
 {
-    const struct plan_service *x = a, *y = b;
-    int r = strcmp(x->ns, y->ns);
+    const char **ns = plan_scratch(c, (c->nreqs + 1) * sizeof(*ns));
+    const char **names = plan_scratch(c, (c->nreqs + 1) * sizeof(*names));
 
-    if (r == 0)
-        r = strcmp(x->name, y->name);
-    if (r == 0)
-        r = strcmp(x->kind, y->kind);
-    return r;
+    c->name_rank = plan_scratch(c, (c->nreqs + 1) * sizeof(*c->name_rank));
+    for (size_t i = 0; i < c->nreqs; i++) {
+        ns[i] = c->reqs[i].ns ? c->reqs[i].ns : "";
+        names[i] = c->reqs[i].name ? c->reqs[i].name : "";
+    }
+    if (plan_rank_names(&c->scratch, ns, names, c->nreqs, c->name_rank) != 0) {
+        fprintf(stderr, "metalgate: out of memory while planning\n");
+        abort();
+    }
+    for (size_t i = 0; i < c->nreqs; i++)
+        c->reqs[i].name_rank = c->name_rank[i] + 1;
 }
 
+static int
+plan_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/*
+ * Request indices in the order of the services section: (ns, name, kind),
+ * i.e. name rank, then "Gateway" before "Service". Keys are unique (IPAM
+ * refused duplicates), so the order is total.
+ */
+static size_t *
+plan_services_order(struct plan_ctx *c)
+{
+    uint64_t *keys = plan_scratch(c, (c->nreqs + 1) * sizeof(*keys));
+    size_t *order = plan_scratch(c, (c->nreqs + 1) * sizeof(*order));
+
+    for (size_t i = 0; i < c->nreqs; i++) {
+        uint64_t service = strcmp(c->subjects[i].obj->kind->name, "Gateway") > 0;
+        keys[i] = (uint64_t)c->name_rank[i] << 33 | service << 32 | i;
+    }
+    sort_big(keys, c->nreqs, sizeof(*keys), plan_u64_cmp);
+    for (size_t k = 0; k < c->nreqs; k++)
+        order[k] = (size_t)(keys[k] & UINT32_MAX);
+    return order;
+}
+
+/* One block for "ns\0name\0ns/name\0": the entry's copies and the "ns/name"
+ * its advertisements list. Copied: the plan outlives the loaded objects
+ * (runtime frees them). */
+static const char *
+plan_copy_names(struct plan_ctx *c, const char *ns, const char *name, struct plan_service *s)
+{
+    size_t nl = strlen(ns), ml = strlen(name);
+    char *b = arena_alloc_uninit(&c->p->bulk, 2 * (nl + ml) + 3);
+
+    if (b == NULL) {
+        fprintf(stderr, "metalgate: out of memory while planning\n");
+        abort();
+    }
+    memcpy(b, ns, nl + 1);
+    memcpy(b + nl + 1, name, ml + 1);
+    memcpy(b + nl + ml + 2, ns, nl);
+    b[2 * nl + ml + 2] = '/';
+    memcpy(b + 2 * nl + ml + 3, name, ml + 1);
+    s->ns = b;
+    s->name = b + nl + 1;
+    return b + nl + ml + 2;
+}
+
+/*
+ * The services section, in (ns, name, kind) order. Filled in request
+ * order, each entry written to its place: the objects and IPAM's results
+ * are read in the order they lie in memory. Pool names are copied once per
+ * pool (results point to the pool's own name).
+ */
 static void
 plan_fill_services(struct plan_ctx *c)
 {
     struct plan *p = c->p;
+    const size_t *order = plan_services_order(c);
+    size_t *place = plan_scratch(c, (c->nreqs + 1) * sizeof(*place));
+    const char *pool_of = NULL, *pool_copy = NULL;
 
+    c->by_name = order;
+    c->who = plan_scratch(c, (c->nreqs + 1) * sizeof(*c->who));
+    for (size_t k = 0; k < c->nreqs; k++)
+        place[order[k]] = k;
     p->services = plan_bulk_alloc(c, (c->nreqs + 1) * sizeof(*p->services));
     for (size_t i = 0; i < c->nreqs; i++) {
         const struct ipam_result *r = &c->out.results[i];
-        struct plan_service *s = &p->services[i];
+        struct plan_service *s = &p->services[place[i]];
 
-        /* Copied: the plan outlives the loaded objects (runtime frees them). */
         s->kind = c->subjects[i].obj->kind->name;
-        s->ns = plan_bulk_strdup(c, c->reqs[i].ns);
-        s->name = plan_bulk_strdup(c, c->reqs[i].name);
+        c->who[i] = plan_copy_names(c, c->reqs[i].ns, c->reqs[i].name, s);
         memcpy(s->ips, r->ips, sizeof(s->ips));
         s->nips = r->n_ips;
-        s->pool = r->pool ? plan_bulk_strdup(c, r->pool) : NULL;
+        if (r->pool != NULL && r->pool != pool_of) {
+            pool_of = r->pool;
+            pool_copy = plan_bulk_strdup(c, r->pool);
+        }
+        s->pool = r->pool ? pool_copy : NULL;
         s->sharing_key = r->sharing_key && r->sharing_key[0] ? plan_bulk_strdup(c, r->sharing_key) : NULL;
         s->status = r->status == IPAM_ALLOCATED ? PLAN_ALLOCATED
                     : r->status == IPAM_PENDING ? PLAN_PENDING : PLAN_ERROR;
         s->reason = r->reason ? plan_bulk_strdup(c, r->reason) : r->note ? plan_bulk_strdup(c, r->note) : NULL;
     }
     p->nservices = c->nreqs;
-    sort_big(p->services, p->nservices, sizeof(*p->services), plan_service_cmp);
 }
 
 static int
@@ -383,6 +457,7 @@ plan_allocate(struct plan_ctx *c)
 
     plan_collect_pools(c);
     plan_collect_requests(c);
+    plan_rank_requests(c);
     memset(&in, 0, sizeof(in));
     in.pools = c->pools;
     in.n_pools = c->npools;

@@ -35,6 +35,9 @@ struct plan_ctx {
     struct plan_subject *subjects;
     struct ipam_request *reqs;
     size_t nreqs;
+    uint32_t *name_rank; /* per request: rank in (ns, name) order (plan_rank_names) */
+    const size_t *by_name; /* request indices in the services section's order */
+    const char **who;      /* per request: "ns/name" in the plan's bulk arena */
     struct ipam_output out;     /* in scratch */
     struct arena scratch;       /* working memory, freed when plan_build returns */
     const char *error; /* why plan_build failed */
@@ -67,6 +70,14 @@ bool plan_peer_on_node(const struct mf_object *peer, const struct plan_node *nod
 
 /* Whether the Gateway's class names our controller (after plan_allocate). */
 bool plan_gateway_is_ours(const struct plan_ctx *c, const struct mf_gateway *gw);
+
+/*
+ * Dense ranks of n (ns[i], names[i]) pairs in strcmp order, namespace
+ * first: rank[i] < rank[j] when pair i sorts before pair j, equal when the
+ * pairs are equal. Working memory from scratch. Returns 0, or -1 on OOM.
+ */
+int plan_rank_names(struct arena *scratch, const char *const *ns, const char *const *names,
+                    size_t n, uint32_t *rank);
 
 /* Sorts an array of C strings and drops duplicates; returns the new count. */
 size_t plan_sort_unique(const char **v, size_t n);

@@ -341,6 +341,10 @@ bad_input_is_rejected(void **state)
     t_svc(e, "ns/x");
     assert_int_equal(t_try(e), -1);
     assert_string_equal(e->out.error, "duplicate request Service ns/x");
+    /* The same refusal when the caller ranks names (equal pairs, equal ranks). */
+    e->reqs[0].name_rank = e->reqs[1].name_rank = 1;
+    assert_int_equal(t_try(e), -1);
+    assert_string_equal(e->out.error, "duplicate request Service ns/x");
     t_free(e);
 }
 
