@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 
+from lib.bulk import service_with_slice  # noqa: E402
 from lib.netns import make_lab, unavailable_reason  # noqa: E402
 from lib.routers import (Announcement, Bird, Frr, GoBgp, Neighbor, available,  # noqa: E402
                          mrt_chunks, mrt_table_dump)
@@ -93,14 +94,7 @@ def metalgate_manifests(directory, n, peer_address):
 
 def _services(f, start, end):
     for i in range(start, end):
-        ns = f"ns-{i % 100}"
-        f.write(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\n"
-                "spec:\n  type: LoadBalancer\n  ports:\n  - port: 80\n---\n"
-                "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n"
-                f"  name: svc-{i}-1\n  namespace: {ns}\n  labels:\n"
-                f"    kubernetes.io/service-name: svc-{i}\naddressType: IPv4\n"
-                "endpoints:\n- addresses: [10.0.0.1]\n  conditions: {ready: true}\n"
-                "  nodeName: node-a\nports:\n- port: 8080\n---\n")
+        f.write(service_with_slice(i, f"ns-{i % 100}"))
 
 
 class Speaker:

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from lib.bulk import service_with_slice
 from lib.netns import lab_factory  # noqa: F401  (pytest fixture)
 from lib.routers import lab_router, poll, require
 
@@ -385,16 +386,8 @@ def write_bulk_services(directory, n):
     for start in range(0, n, BULK_PER_FILE):
         parts = []
         for i in range(start, min(n, start + BULK_PER_FILE)):
-            ns = f"bulk-{i % 100}"
-            parts.append(
-                f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\n"
-                "  annotations: {metallb.io/address-pool: bulk}\n"
-                "spec:\n  type: LoadBalancer\n  ports:\n  - port: 80\n---\n"
-                "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n"
-                f"  name: svc-{i}-1\n  namespace: {ns}\n  labels:\n"
-                f"    kubernetes.io/service-name: svc-{i}\naddressType: IPv4\n"
-                "endpoints:\n- addresses: [10.0.0.1]\n  conditions: {ready: true}\n"
-                "  nodeName: node-a\nports:\n- port: 8080\n---\n")
+            parts.append(service_with_slice(i, f"bulk-{i % 100}",
+                                            "{metallb.io/address-pool: bulk}"))
         with open(os.path.join(directory, f"bulk-{start // BULK_PER_FILE:03d}.yaml"), "w") as f:
             f.write("".join(parts))
 
